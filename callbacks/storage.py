@@ -1,0 +1,352 @@
+"""Store one parsed callback in a single transaction: raw body, new events, current statuses.
+
+The hot path is one SQL statement built from data-modifying CTEs, so a request costs one round
+trip however many events it carries:
+
+1. `ev` inserts the events; ON CONFLICT DO NOTHING drops duplicates (same client, message id,
+   status and event time), also duplicates within the same body.
+2. `up` folds the new events into each message's current status by rank (READ 4, SUCCESS 3,
+   failures 2, SENT 1; the later event wins between equal ranks). The comparison happens inside
+   ON CONFLICT DO UPDATE, which locks the message row, so two requests racing on one message
+   cannot overwrite each other's better status.
+3. `raw` stores the request itself with its outcome and counts.
+
+Rows are inserted in message-id order so that concurrent batches lock messages in the same order
+and cannot deadlock.
+"""
+import json
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from .models import QuarantinedEvent, RawCallback
+from .parsing import STATUS_RANK, ParseResult, RejectedEvent
+
+logger = logging.getLogger(__name__)
+
+# Column sizes of callbacks_statusevent and callbacks_message; longer values are cut, except
+# message ids, which are rejected because a cut id would join the wrong message.
+MAX_ID_LENGTH = 200
+TEXT_LIMITS = {"raw_status": 100, "cause": 500, "error_code": 50, "error_title": 500,
+               "phone": 32, "sender": 200, "channel": 20}
+
+
+@dataclass(frozen=True)
+class RequestInfo:
+    method: str
+    content_type: str
+    query_string: str
+    body: bytes
+    remote_addr: str | None
+    received_at: datetime
+
+
+@dataclass(frozen=True)
+class StoreResult:
+    raw_callback_id: int
+    outcome: str
+    stored: int
+    duplicates: int
+    rejected: int
+
+
+_RANK_SQL = "CASE status " + " ".join(
+    f"WHEN '{status}' THEN {rank}" for status, rank in STATUS_RANK.items()
+) + " ELSE 0 END"
+
+# Columns of a message that reach DLR_REPORT: a change in any of them is a new version to push.
+_EXPORTED = ("status", "status_time", "cause", "error_code", "error_title", "phone", "sender",
+             "extra", "sent_at", "delivered_at", "read_at")
+
+_WINS = ("(EXCLUDED.status_rank > m.status_rank OR (EXCLUDED.status_rank = m.status_rank "
+         "AND EXCLUDED.status_rank > 0 AND EXCLUDED.status_time > m.status_time))")
+
+_NEW_VALUE = {
+    "status": f"CASE WHEN {_WINS} THEN EXCLUDED.status ELSE m.status END",
+    "status_rank": f"CASE WHEN {_WINS} THEN EXCLUDED.status_rank ELSE m.status_rank END",
+    "status_time": f"CASE WHEN {_WINS} THEN EXCLUDED.status_time ELSE m.status_time END",
+    "cause": f"CASE WHEN {_WINS} THEN EXCLUDED.cause ELSE m.cause END",
+    "error_code": f"CASE WHEN {_WINS} THEN EXCLUDED.error_code ELSE m.error_code END",
+    "error_title": f"CASE WHEN {_WINS} THEN EXCLUDED.error_title ELSE m.error_title END",
+    "wa_message_id": "COALESCE(NULLIF(m.wa_message_id, ''), EXCLUDED.wa_message_id)",
+    "phone": "COALESCE(NULLIF(m.phone, ''), EXCLUDED.phone)",
+    "sender": "COALESCE(NULLIF(m.sender, ''), EXCLUDED.sender)",
+    "extra": "COALESCE(NULLIF(m.extra, ''), EXCLUDED.extra)",
+    "first_event_at": "LEAST(m.first_event_at, EXCLUDED.first_event_at)",
+    "sent_at": "LEAST(m.sent_at, EXCLUDED.sent_at)",
+    "delivered_at": "LEAST(m.delivered_at, EXCLUDED.delivered_at)",
+    "read_at": "LEAST(m.read_at, EXCLUDED.read_at)",
+}
+
+
+def _tuple(columns, expression_for):
+    return "ROW(" + ", ".join(expression_for(column) for column in columns) + ")"
+
+
+def _message_upsert_set_clause() -> str:
+    exported_new = _tuple(_EXPORTED, _NEW_VALUE.__getitem__)
+    exported_old = _tuple(_EXPORTED, lambda column: f"m.{column}")
+    all_columns = tuple(_NEW_VALUE)
+    assignments = [f"{column} = {expression}" for column, expression in _NEW_VALUE.items()]
+    # Messages with no status yet (only enqueued events) are never pushed, so they keep
+    # version 0 until their first real status arrives.
+    assignments.append(
+        f"status_version = m.status_version + CASE WHEN {exported_new} IS DISTINCT FROM "
+        f"{exported_old} AND ({_NEW_VALUE['status']}) IS NOT NULL THEN 1 ELSE 0 END"
+    )
+    assignments.append("updated_at = EXCLUDED.updated_at")
+    changed = (f"{_tuple(all_columns, _NEW_VALUE.__getitem__)} IS DISTINCT FROM "
+               f"{_tuple(all_columns, lambda column: f'm.{column}')}")
+    return "SET " + ",\n    ".join(assignments) + f"\nWHERE {changed}"
+
+
+@lru_cache(maxsize=1)
+def _store_sql() -> str:
+    return f"""
+WITH rid AS (
+  SELECT nextval(pg_get_serial_sequence('callbacks_rawcallback', 'id')) AS id
+),
+input AS (
+  SELECT * FROM unnest(
+    %(message_id)s::text[], %(wa_message_id)s::text[], %(status)s::text[], %(status_key)s::text[],
+    %(raw_status)s::text[], %(cause)s::text[], %(error_code)s::text[], %(error_title)s::text[],
+    %(event_time)s::timestamptz[], %(phone)s::text[], %(sender)s::text[], %(channel)s::text[],
+    %(extra)s::text[], %(format)s::text[], %(raw)s::jsonb[]
+  ) AS t(message_id, wa_message_id, status, status_key, raw_status, cause, error_code,
+         error_title, event_time, phone, sender, channel, extra, format, raw)
+),
+resolved AS (
+  -- An event that carries only the WhatsApp id joins the message that already has that id.
+  SELECT i.*, COALESCE(
+    CASE WHEN i.message_id = i.wa_message_id THEN (
+      SELECT m.message_id FROM callbacks_message m
+      WHERE m.client_id = %(client_id)s AND m.wa_message_id = i.wa_message_id LIMIT 1)
+    END, i.message_id) AS resolved_id
+  FROM input i
+),
+ev AS (
+  INSERT INTO callbacks_statusevent (
+    client_id, message_id, wa_message_id, status, status_key, raw_status, cause, error_code,
+    error_title, event_time, phone, sender, channel, extra, format, raw, raw_callback_id,
+    received_at)
+  SELECT %(client_id)s, resolved_id, wa_message_id, status, status_key, raw_status, cause,
+         error_code, error_title, event_time, phone, sender, channel, extra, format, raw,
+         (SELECT id FROM rid), %(now)s
+  FROM resolved ORDER BY resolved_id, status_key, event_time
+  ON CONFLICT (client_id, message_id, status_key, event_time) DO NOTHING
+  RETURNING message_id, wa_message_id, status, cause, error_code, error_title, event_time,
+            phone, sender, channel, extra
+),
+ranked AS (
+  SELECT ev.*, {_RANK_SQL} AS rank FROM ev
+),
+best AS (
+  SELECT DISTINCT ON (message_id) message_id, status, rank, event_time, cause, error_code,
+         error_title
+  FROM ranked ORDER BY message_id, rank DESC, event_time DESC
+),
+agg AS (
+  SELECT message_id, MAX(wa_message_id) AS wa_message_id, MAX(phone) AS phone,
+         MAX(sender) AS sender, MAX(channel) AS channel, MAX(extra) AS extra,
+         MIN(event_time) AS first_event_at,
+         MIN(event_time) FILTER (WHERE status = 'SENT') AS sent_at,
+         MIN(event_time) FILTER (WHERE status = 'SUCCESS') AS delivered_at,
+         MIN(event_time) FILTER (WHERE status = 'READ') AS read_at
+  FROM ranked GROUP BY message_id
+),
+up AS (
+  INSERT INTO callbacks_message AS m (
+    client_id, message_id, wa_message_id, phone, sender, channel, extra, status, status_rank,
+    status_time, cause, error_code, error_title, first_event_at, sent_at, delivered_at, read_at,
+    status_version, pushed_version, last_push_error, created_at, updated_at)
+  SELECT %(client_id)s, a.message_id, a.wa_message_id, a.phone, a.sender,
+         COALESCE(NULLIF(a.channel, ''), 'WHATSAPP'), a.extra,
+         CASE WHEN b.rank > 0 THEN b.status END, b.rank,
+         CASE WHEN b.rank > 0 THEN b.event_time END,
+         CASE WHEN b.rank > 0 THEN b.cause ELSE '' END,
+         CASE WHEN b.rank > 0 THEN b.error_code ELSE '' END,
+         CASE WHEN b.rank > 0 THEN b.error_title ELSE '' END,
+         a.first_event_at, a.sent_at, a.delivered_at, a.read_at,
+         CASE WHEN b.rank > 0 THEN 1 ELSE 0 END, 0, '', %(now)s, %(now)s
+  FROM agg a JOIN best b USING (message_id)
+  ORDER BY a.message_id
+  ON CONFLICT (client_id, message_id) DO UPDATE
+  {_message_upsert_set_clause()}
+  RETURNING 1
+),
+counts AS (
+  SELECT (SELECT COUNT(*) FROM ev) AS stored, (SELECT COUNT(*) FROM up) AS changed
+),
+raw AS (
+  INSERT INTO callbacks_rawcallback (
+    id, client_id, received_at, method, content_type, query_string, body, remote_addr, format,
+    outcome, event_count, duplicate_count, rejected_count)
+  SELECT (SELECT id FROM rid), %(client_id)s, %(now)s, %(method)s, %(content_type)s,
+         %(query_string)s, %(body)s, %(remote_addr)s, %(result_format)s,
+         CASE
+           WHEN %(rejected)s > 0 AND c.stored = 0 AND %(event_total)s = 0 THEN 'quarantined'
+           WHEN %(rejected)s > 0 THEN 'partial'
+           WHEN %(event_total)s > 0 AND c.stored = 0 THEN 'duplicate'
+           WHEN %(event_total)s > 0 THEN 'stored'
+           ELSE %(fallback_outcome)s
+         END,
+         c.stored, %(event_total)s - c.stored, %(rejected)s
+  FROM counts c
+  RETURNING id, outcome, event_count, duplicate_count
+)
+SELECT id, outcome, event_count, duplicate_count FROM raw
+"""
+
+
+def _clean(value: str, limit: int | None = None) -> str:
+    # PostgreSQL text cannot hold NUL characters.
+    if "\x00" in value:
+        value = value.replace("\x00", "")
+    if limit is not None and len(value) > limit:
+        value = value[:limit]
+    return value
+
+
+def _raw_json(raw: object) -> str:
+    text = json.dumps(raw, default=str, ensure_ascii=False)
+    # jsonb rejects the \u0000 escape; the raw body itself is kept byte for byte in bytea.
+    return text.replace("\\u0000", "\\ufffd") if "\\u0000" in text else text
+
+
+def _fallback_outcome(result: ParseResult) -> str:
+    if result.health_check:
+        return RawCallback.Outcome.HEALTH_CHECK
+    if result.ignored:
+        return RawCallback.Outcome.IGNORED
+    return RawCallback.Outcome.EMPTY
+
+
+def _event_columns(result: ParseResult) -> tuple[dict[str, list], list[RejectedEvent]]:
+    columns = {name: [] for name in (
+        "message_id", "wa_message_id", "status", "status_key", "raw_status", "cause",
+        "error_code", "error_title", "event_time", "phone", "sender", "channel", "extra",
+        "format", "raw")}
+    rejected = list(result.rejected)
+
+    # Within one body an enqueued event may carry both ids while a later one carries only the
+    # WhatsApp id; join them here because the SQL lookup cannot see rows of the same statement.
+    gupshup_id_by_wa_id = {
+        event.wa_message_id: event.message_id
+        for event in result.events
+        if event.wa_message_id and event.message_id != event.wa_message_id
+    }
+
+    for event in result.events:
+        message_id = _clean(event.message_id)
+        if not message_id or len(message_id) > MAX_ID_LENGTH:
+            rejected.append(RejectedEvent(event.raw, f"message id is empty or longer than "
+                                                     f"{MAX_ID_LENGTH} characters"))
+            continue
+        wa_message_id = _clean(event.wa_message_id, MAX_ID_LENGTH)
+        if message_id == wa_message_id:
+            message_id = gupshup_id_by_wa_id.get(wa_message_id, message_id)
+        columns["message_id"].append(message_id)
+        columns["wa_message_id"].append(wa_message_id)
+        columns["status"].append(event.status)
+        columns["status_key"].append(event.status or _clean(event.raw_status.lower(), 100) or "unknown")
+        columns["event_time"].append(event.event_time)
+        for name, limit in TEXT_LIMITS.items():
+            columns[name].append(_clean(getattr(event, name), limit))
+        columns["extra"].append(_clean(event.extra))
+        columns["format"].append(event.format)
+        columns["raw"].append(_raw_json(event.raw))
+    return columns, rejected
+
+
+def store_callback(client_id: int, request: RequestInfo, result: ParseResult) -> StoreResult:
+    """Store a request and its parsed events atomically; raises DatabaseError if it cannot.
+
+    The caller answers 200 only after this returns, so Gupshup never gets a 200 for data that was
+    not committed.
+    """
+    columns, rejected = _event_columns(result)
+    params = {
+        **columns,
+        "client_id": client_id,
+        "now": request.received_at,
+        "method": request.method,
+        "content_type": _clean(request.content_type, 200),
+        "query_string": _clean(request.query_string),
+        "body": request.body,
+        "remote_addr": request.remote_addr,
+        "result_format": result.format,
+        "rejected": len(rejected),
+        "event_total": len(columns["message_id"]),
+        "fallback_outcome": _fallback_outcome(result),
+    }
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute(_store_sql(), params)
+            raw_callback_id, outcome, stored, duplicates = cursor.fetchone()
+        if rejected:
+            _quarantine(client_id, raw_callback_id, rejected, request.received_at)
+    return StoreResult(raw_callback_id, outcome, stored, duplicates, len(rejected))
+
+
+def _quarantine(client_id, raw_callback_id, rejected, now) -> None:
+    QuarantinedEvent.objects.bulk_create([
+        QuarantinedEvent(
+            client_id=client_id, raw_callback_id=raw_callback_id, created_at=now,
+            raw=_clean(item.raw if isinstance(item.raw, str) else _raw_json(item.raw)),
+            reason=_clean(item.reason),
+        )
+        for item in rejected
+    ])
+
+
+def store_unparsed(client_id: int, request: RequestInfo, reason: str) -> int:
+    """Keep a body whose events could not be stored, so that it can be replayed after a fix."""
+    with transaction.atomic():
+        raw = RawCallback.objects.create(
+            client_id=client_id, received_at=request.received_at, method=request.method,
+            content_type=_clean(request.content_type, 200),
+            query_string=_clean(request.query_string), body=request.body,
+            remote_addr=request.remote_addr, format="invalid",
+            outcome=RawCallback.Outcome.QUARANTINED, rejected_count=1,
+        )
+        QuarantinedEvent.objects.create(
+            client_id=client_id, raw_callback=raw, created_at=request.received_at,
+            raw=_clean(request.body.decode("utf-8", errors="replace")), reason=_clean(reason),
+        )
+    return raw.id
+
+
+def replay_raw_callback(raw: RawCallback) -> StoreResult:
+    """Parse a stored body again with the current parser and store what it now yields.
+
+    Replaying is idempotent: events stored before are duplicates and are counted, not stored.
+    The replay is recorded as a new raw callback row; the original's quarantined events are
+    marked resolved when the new parse rejects nothing.
+    """
+    from .parsing import parse_callback
+
+    request = RequestInfo(
+        method=raw.method, content_type=raw.content_type, query_string=raw.query_string,
+        body=bytes(raw.body), remote_addr=raw.remote_addr, received_at=timezone.now(),
+    )
+    result = parse_callback(request.body, request.content_type, _query_dict(raw.query_string),
+                            request.method)
+    stored = store_callback(raw.client_id, request, result)
+    now = timezone.now()
+    RawCallback.objects.filter(pk=raw.pk).update(replayed_at=now)
+    if stored.rejected == 0:
+        raw.quarantined.filter(resolved_at__isnull=True).update(resolved_at=now)
+    logger.info("replayed raw callback %s of client %s: outcome=%s stored=%s duplicates=%s "
+                "rejected=%s", raw.pk, raw.client_id, stored.outcome, stored.stored,
+                stored.duplicates, stored.rejected)
+    return stored
+
+
+def _query_dict(query_string: str) -> dict[str, str]:
+    from urllib.parse import parse_qsl
+
+    return dict(parse_qsl(query_string, keep_blank_values=True))
