@@ -1,9 +1,16 @@
-"""Settings for the test suite: the production settings with a fixed test secret key."""
+"""Settings for the test suite: the production settings with test-only secrets and Redis DBs.
+
+Tests use their own Redis databases so that they never take jobs from, or give jobs to, a
+`make run` demo running on the same machine.
+"""
 import os
 
 os.environ.setdefault("DJANGO_SECRET_KEY", "test-suite-secret-key-not-for-production")
+os.environ.setdefault("CELERY_BROKER_URL", "redis://127.0.0.1:6379/5")
+os.environ.setdefault("CACHE_URL", "redis://127.0.0.1:6379/6")
 os.environ.setdefault("CACHE_KEY_PREFIX", "dlr-test")
 
 from .settings import *  # noqa: E402,F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost", "[::1]"]
