@@ -1,0 +1,87 @@
+"""Fixtures for the webhook tests: a client, request helpers and body builders.
+
+The builders write each Gupshup format as it arrives on the wire; the parser tests beside this
+file check the parsing itself, the webhook tests check what reaches the database through HTTP.
+"""
+import itertools
+import json
+
+import pytest
+
+BASE_MS = 1_721_650_000_000
+_serial = itertools.count(1)
+
+
+def unique_message_id() -> str:
+    """Return an enterprise-style message id that no other test uses."""
+    number = next(_serial)
+    return f"4820193746501{number:06d}-610293847561{number:06d}"
+
+
+def enterprise_event(message_id: str, event_type: str = "DELIVERED", offset_s: int = 0,
+                     **fields) -> dict:
+    """One enterprise event as Gupshup documents it; `fields` override or add keys."""
+    event = {
+        "externalId": message_id,
+        "eventType": event_type,
+        "eventTs": BASE_MS + offset_s * 1000,
+        "destAddr": "447700900123",
+        "srcAddr": "447700900999",
+        "cause": {"SENT": "SENT", "DELIVERED": "SUCCESS", "READ": "READ"}.get(event_type, "OTHER"),
+        "errorCode": "000",
+        "channel": "WHATSAPP",
+    }
+    event.update(fields)
+    return event
+
+
+def v2_event(gs_id: str, kind: str = "delivered", ts: int = 1_721_650_003, **payload_fields) -> dict:
+    """One v2 message-event envelope for a DLR carrying gsId and the WhatsApp id."""
+    payload = {"id": f"wamid.{gs_id}", "gsId": gs_id, "type": kind,
+               "destination": "447700900123", "ts": ts, "payload": {}}
+    payload.update(payload_fields)
+    return {"app": "DemoApp", "timestamp": ts * 1000 + 123, "version": 2,
+            "type": "message-event", "payload": payload}
+
+
+def v3_status(gs_id: str, word: str = "delivered", ts: int = 1_721_650_003, **fields) -> dict:
+    status = {"id": f"wamid.{gs_id}", "gs_id": gs_id, "status": word, "timestamp": str(ts),
+              "recipient_id": "447700900123"}
+    status.update(fields)
+    return status
+
+
+def v3_document(*changes_per_entry: list) -> dict:
+    """A v3 body: each argument is one entry, a list of changes, each change a list of statuses."""
+    entries = []
+    for number, changes in enumerate(changes_per_entry):
+        entries.append({"id": f"40100000000000{number}", "changes": [
+            {"field": "messages", "value": {
+                "messaging_product": "whatsapp",
+                "metadata": {"display_phone_number": "15550104477", "phone_number_id": "301"},
+                "statuses": statuses}}
+            for statuses in changes
+        ]})
+    return {"object": "whatsapp_business_account", "gs_app_id": "app-1", "entry": entries}
+
+
+@pytest.fixture
+def gupshup_client(make_client):
+    """A client whose webhook accepts callbacks from any address."""
+    return make_client("Webhook client")
+
+
+@pytest.fixture
+def post_callback(client, gupshup_client):
+    """POST a body (bytes, str, list or dict) to the client's webhook; return the response."""
+
+    def post(body, content_type: str | None = "application/json", path: str | None = None,
+             **extra):
+        if isinstance(body, (list, dict)):
+            body = json.dumps(body)
+        if isinstance(body, str):
+            body = body.encode()
+        return client.generic("POST", path or gupshup_client.callback_path, data=body,
+                              content_type=content_type or "", **extra)
+
+    return post
