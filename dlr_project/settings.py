@@ -205,3 +205,31 @@ LOGGING = {
         "django.server": {"handlers": ["console"], "level": "ERROR", "propagate": False},
     },
 }
+
+# --- Reporting (dashboards, aggregates, API docs) ----------------------------------------------
+
+# The dashboards read reporting.MessageBucket; this task recomputes the buckets of changed
+# messages, re-reading this many seconds before its watermark for transactions that committed
+# late, and the reconcile recomputes the last few days in full.
+REPORTING_REFRESH_SECONDS = env_int("DLR_REPORTING_REFRESH_SECONDS", 60)
+REPORTING_REFRESH_OVERLAP_SECONDS = env_int("DLR_REPORTING_REFRESH_OVERLAP_SECONDS", 300)
+REPORTING_RECONCILE_DAYS = env_int("DLR_REPORTING_RECONCILE_DAYS", 3)
+REPORTING_RECONCILE_MINUTES = env_int("DLR_REPORTING_RECONCILE_MINUTES", 30)
+CELERY_BEAT_SCHEDULE = {
+    **globals().get("CELERY_BEAT_SCHEDULE", {}),
+    "refresh-message-buckets": {
+        "task": "reporting.tasks.refresh_message_buckets",
+        "schedule": float(REPORTING_REFRESH_SECONDS),
+    },
+    "reconcile-message-buckets": {
+        "task": "reporting.tasks.reconcile_message_buckets",
+        "schedule": float(REPORTING_RECONCILE_MINUTES * 60),
+    },
+}
+# Swagger UI and Redoc served from the app itself, never from a CDN.
+INSTALLED_APPS += ["drf_spectacular_sidecar"]
+SPECTACULAR_SETTINGS.update({
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+})
