@@ -272,6 +272,10 @@ class Message(models.Model):
             ),
             models.Index(fields=["client", "first_event_at"], name="message_client_first_event"),
             models.Index(fields=["updated_at"], name="message_updated_at"),
+            # The explorer's newest-first pages over all of a staff user's clients.
+            models.Index(fields=["first_event_at", "id"], name="message_first_event_id"),
+            # The explorer's search by phone number or phone-based recipient id.
+            models.Index(fields=["client", "phone"], name="message_client_phone"),
         ]
 
     def __str__(self):
