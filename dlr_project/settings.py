@@ -126,6 +126,9 @@ FIELD_ENCRYPTION_KEY = env_str(
 
 # --- Internationalisation and static files -----------------------------------------------------
 
+# Admin URL fields treat a bare host as https://, the Django 6 default.
+FORMS_URLFIELD_ASSUME_HTTPS = True
+
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_I18N = True

@@ -1,0 +1,210 @@
+#!/usr/bin/env python
+"""Run the whole service locally: web, Celery worker and beat, Responsys emulator, demo traffic.
+
+Called by `make run` after the virtual environment exists. It prepares var/ (generated secrets,
+Prometheus folder, emulator state), creates the database and migrates it, creates demo data when
+the database has no client, starts every process, and stops them all on Ctrl-C or when one dies.
+
+Environment: DLR_HOST and DLR_PORT (web server, default 127.0.0.1:8000), DATABASE_URL,
+REDIS_URL, DLR_DEMO_TRAFFIC_RATE (new demo messages per second, default 5; 0 disables the
+traffic generator), DLR_EMULATOR_LOGIN_PORT and DLR_EMULATOR_API_PORT (default 9101 and 9102).
+"""
+import logging
+import os
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlparse
+
+import psycopg
+from psycopg import sql
+
+ROOT = Path(__file__).resolve().parent.parent
+VAR = ROOT / "var"
+PYTHON = sys.executable
+logger = logging.getLogger("run_service")
+
+
+def load_run_env() -> dict[str, str]:
+    """Return the generated local secrets, creating var/run.env on the first run."""
+    path = VAR / "run.env"
+    if not path.exists():
+        VAR.mkdir(exist_ok=True)
+        path.write_text(
+            f"DJANGO_SECRET_KEY={secrets.token_urlsafe(50)}\n"
+            f"DLR_EMULATOR_PASSWORD={secrets.token_urlsafe(16)}\n"
+        )
+        path.chmod(0o600)
+    values = {}
+    for line in path.read_text().splitlines():
+        key, _, value = line.partition("=")
+        if key:
+            values[key] = value
+    return values
+
+
+def ensure_database(database_url: str) -> None:
+    parsed = urlparse(database_url)
+    name = parsed.path.lstrip("/")
+    admin_url = parsed._replace(path="/postgres").geturl()
+    with psycopg.connect(admin_url, autocommit=True) as connection:
+        exists = connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+        if not exists:
+            logger.info("creating database %s", name)
+            connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+
+
+def manage(env, *args, capture=False) -> str:
+    result = subprocess.run([PYTHON, "manage.py", *args], cwd=ROOT, env=env, check=True,
+                            text=True, capture_output=capture)
+    return result.stdout.strip() if capture else ""
+
+
+def wait_for_http(url: str, timeout: float = 30.0) -> bool:
+    import requests
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if requests.get(url, timeout=2).status_code < 500:
+                return True
+        except requests.RequestException:
+            pass
+        time.sleep(0.5)
+    return False
+
+
+class Supervisor:
+    """Start child processes and stop them all together."""
+
+    def __init__(self, env):
+        self.env = env
+        self.children: list[tuple[str, subprocess.Popen]] = []
+
+    def start(self, name: str, args: list[str]) -> subprocess.Popen:
+        logger.info("starting %s", name)
+        process = subprocess.Popen(args, cwd=ROOT, env=self.env, start_new_session=True)
+        self.children.append((name, process))
+        return process
+
+    def first_exited(self):
+        for name, process in self.children:
+            if process.poll() is not None:
+                return name, process.returncode
+        return None
+
+    def stop_all(self) -> None:
+        for name, process in reversed(self.children):
+            if process.poll() is None:
+                logger.info("stopping %s", name)
+                process.terminate()
+        deadline = time.monotonic() + 15
+        for name, process in self.children:
+            try:
+                process.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                logger.warning("%s did not stop in time; killing it", name)
+                process.kill()
+
+
+def main() -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    run_env = load_run_env()
+    host = os.environ.get("DLR_HOST", "127.0.0.1")
+    port = os.environ.get("DLR_PORT", "8000")
+    base_url = f"http://{host}:{port}"
+    login_port = os.environ.get("DLR_EMULATOR_LOGIN_PORT", "9101")
+    api_port = os.environ.get("DLR_EMULATOR_API_PORT", "9102")
+    database_url = os.environ.get("DATABASE_URL", "postgres://root@127.0.0.1:5432/dlr")
+    prometheus_dir = VAR / "prometheus"
+    shutil.rmtree(prometheus_dir, ignore_errors=True)
+    prometheus_dir.mkdir(parents=True)
+
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "dlr_project.settings",
+        "DJANGO_SECRET_KEY": os.environ.get("DJANGO_SECRET_KEY", run_env["DJANGO_SECRET_KEY"]),
+        "DATABASE_URL": database_url,
+        "DLR_PUBLIC_BASE_URL": os.environ.get("DLR_PUBLIC_BASE_URL", base_url),
+        "DJANGO_ALLOWED_HOSTS": os.environ.get("DJANGO_ALLOWED_HOSTS", f"{host},127.0.0.1,localhost"),
+        # Plain HTTP on loopback: session cookies must not require HTTPS here.
+        "DJANGO_SECURE_COOKIES": os.environ.get("DJANGO_SECURE_COOKIES", "false"),
+        "PROMETHEUS_MULTIPROC_DIR": str(prometheus_dir),
+        "PYTHONUNBUFFERED": "1",
+    }
+
+    ensure_database(database_url)
+    manage(env, "migrate", "--noinput", "-v", "0")
+    manage(env, "collectstatic", "--noinput", "-v", "0")
+
+    supervisor = Supervisor(env)
+    emulator_password = run_env["DLR_EMULATOR_PASSWORD"]
+    supervisor.start("Responsys emulator", [
+        PYTHON, "-m", "responsys_emulator", "--host", "127.0.0.1", "--login-port", login_port,
+        "--api-port", api_port, "--state", str(VAR / "emulator.sqlite3"),
+        "--user", f"demo:{emulator_password}",
+    ])
+    emulator_login_url = f"http://127.0.0.1:{login_port}"
+    demo_report = manage(env, "setup_demo", "--responsys-login-url", emulator_login_url,
+                         "--responsys-user", "demo", "--responsys-password", emulator_password,
+                         capture=True)
+
+    gunicorn_args = [PYTHON, "-m", "gunicorn", "dlr_project.wsgi", "--bind", f"{host}:{port}"]
+    if (ROOT / "dlr_project" / "gunicorn.conf.py").exists():
+        gunicorn_args += ["--config", "dlr_project/gunicorn.conf.py"]
+    supervisor.start("web (gunicorn)", gunicorn_args)
+    supervisor.start("Celery worker", [PYTHON, "-m", "celery", "-A", "dlr_project", "worker",
+                                       "--loglevel", "INFO", "--concurrency", "2"])
+    supervisor.start("Celery beat", [PYTHON, "-m", "celery", "-A", "dlr_project", "beat",
+                                     "--loglevel", "INFO", "--schedule",
+                                     str(VAR / "celerybeat-schedule")])
+
+    stopping = False
+
+    def request_stop(_signum, _frame):
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, request_stop)
+    signal.signal(signal.SIGTERM, request_stop)
+
+    if not wait_for_http(f"{base_url}/healthz"):
+        logger.error("the web server did not answer on %s/healthz", base_url)
+        supervisor.stop_all()
+        return 1
+
+    rate = os.environ.get("DLR_DEMO_TRAFFIC_RATE", "5")
+    if float(rate) > 0:
+        callback_url = manage(env, "demo_callback_url", "--base-url", base_url, capture=True)
+        supervisor.start("demo traffic", [PYTHON, "scripts/gupshup_traffic.py", callback_url,
+                                          "--rate", rate])
+
+    print(f"\nThe service is running.\n"
+          f"  Dashboards:         {base_url}/\n"
+          f"  Admin:              {base_url}/admin/\n"
+          f"  Health:             {base_url}/healthz\n"
+          f"  Responsys emulator: {emulator_login_url} (login), "
+          f"http://127.0.0.1:{api_port} (API)\n"
+          f"  Emulator rows:      http://127.0.0.1:{api_port}/_emulator/tables/"
+          f"Gupshup%20WhatsApp%20DLR/DLR_REPORT/rows\n"
+          f"{demo_report}\n"
+          "Press Ctrl-C to stop everything.\n", flush=True)
+
+    exit_code = 0
+    while not stopping:
+        exited = supervisor.first_exited()
+        if exited:
+            logger.error("%s exited with code %s; stopping the other processes", *exited)
+            exit_code = 1
+            break
+        time.sleep(1)
+    supervisor.stop_all()
+    return exit_code
+
+
+if __name__ == "__main__":
+    sys.exit(main())
