@@ -236,3 +236,21 @@ SPECTACULAR_SETTINGS.update({
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
 })
+
+# --- Sync pipeline and retention (responsys_sync) -----------------------------------------------
+
+# Merge calls of one run in flight at once; the run's thread reads and marks meanwhile.
+SYNC_MERGES_IN_FLIGHT = env_int("DLR_SYNC_MERGES_IN_FLIGHT", 4)
+# Merge calls per minute the pacer allows; 0 reads the account's limit from Responsys.
+SYNC_MERGE_CALLS_PER_MINUTE = env_int("DLR_SYNC_MERGE_CALLS_PER_MINUTE", 0)
+# Rows deleted per short transaction by the retention purge, and the daily hour (UTC) it runs.
+RETENTION_BATCH_SIZE = env_int("DLR_RETENTION_BATCH_SIZE", 1000)
+RETENTION_HOUR_UTC = env_int("DLR_RETENTION_HOUR_UTC", 3)
+CELERY_BEAT_SCHEDULE = {
+    **globals().get("CELERY_BEAT_SCHEDULE", {}),
+    "purge-expired-delivery-reports": {
+        "task": "responsys_sync.tasks.purge_expired_data",
+        "schedule": __import__("celery.schedules").schedules.crontab(
+            hour=RETENTION_HOUR_UTC, minute=17),
+    },
+}
