@@ -246,11 +246,12 @@ SYNC_MERGE_CALLS_PER_MINUTE = env_int("DLR_SYNC_MERGE_CALLS_PER_MINUTE", 0)
 # Rows deleted per short transaction by the retention purge, and the daily hour (UTC) it runs.
 RETENTION_BATCH_SIZE = env_int("DLR_RETENTION_BATCH_SIZE", 1000)
 RETENTION_HOUR_UTC = env_int("DLR_RETENTION_HOUR_UTC", 3)
+from celery.schedules import crontab  # noqa: E402
+
 CELERY_BEAT_SCHEDULE = {
     **globals().get("CELERY_BEAT_SCHEDULE", {}),
     "purge-expired-delivery-reports": {
         "task": "responsys_sync.tasks.purge_expired_data",
-        "schedule": __import__("celery.schedules").schedules.crontab(
-            hour=RETENTION_HOUR_UTC, minute=17),
+        "schedule": crontab(hour=RETENTION_HOUR_UTC, minute=17),
     },
 }
