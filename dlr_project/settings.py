@@ -1,8 +1,8 @@
 """Settings for the delivery-report service.
 
 Every deployment-specific value comes from the environment. The defaults suit a development
-machine with PostgreSQL and Redis on localhost; `make run` writes a generated secret key to
-var/run.env so that the demo runs with DEBUG off.
+machine with PostgreSQL and Redis on localhost. `make run` writes a generated secret key to
+var/run.env, so the demo runs with DEBUG off.
 """
 import base64
 import hashlib

@@ -210,7 +210,7 @@ class TrafficGenerator:
         self.counts["events"] += events
         if response.status_code != 200:
             self.counts["errors"] += 1
-            logger.warning("callback answered HTTP %s", response.status_code)
+            logger.warning("callback request failed with HTTP %s", response.status_code)
 
 
 def main() -> None:

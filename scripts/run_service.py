@@ -173,7 +173,7 @@ def main() -> int:
     signal.signal(signal.SIGTERM, request_stop)
 
     if not wait_for_http(f"{base_url}/healthz"):
-        logger.error("the web server did not answer on %s/healthz", base_url)
+        logger.error("the web server did not respond on %s/healthz within 30 s", base_url)
         supervisor.stop_all()
         return 1
 
