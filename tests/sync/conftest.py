@@ -1,0 +1,80 @@
+"""Helpers for the sync tests: pending messages in bulk, and the table our database implies."""
+from datetime import datetime, timedelta, timezone as dt_timezone
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.db import connection
+
+from callbacks.models import Client, Message
+from responsys_sync.dlr_report import DLR_COLUMNS, message_record, table_layout
+
+FOLDER = "Gupshup WhatsApp DLR"
+TABLE = "DLR_REPORT"
+BASE_TIME = datetime(2026, 6, 1, 9, 0, tzinfo=dt_timezone.utc)
+
+
+def add_messages(client: Client, count: int, prefix: str = "msg", status: str = "SENT",
+                 start: int = 0, **fields) -> None:
+    """Insert `count` messages with one pending change each, ids `<prefix>-<n>`."""
+    fields.setdefault("status_version", 1)
+    Message.objects.bulk_create([
+        Message(client=client, message_id=f"{prefix}-{number:07d}", phone=f"9198{number:08d}",
+                sender="RETAILCO", status=status, status_rank=1,
+                status_time=BASE_TIME + timedelta(seconds=number),
+                sent_at=BASE_TIME + timedelta(seconds=number),
+                first_event_at=BASE_TIME + timedelta(seconds=number), **fields)
+        for number in range(start, start + count)
+    ], batch_size=2000)
+
+
+def change_status(client: Client, message_ids, status: str = "SUCCESS") -> int:
+    """Apply a status change the way the webhook does: new values and the next version."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            UPDATE callbacks_message
+            SET status = %s, status_rank = 3, status_time = status_time + interval '5 seconds',
+                delivered_at = status_time + interval '5 seconds',
+                status_version = status_version + 1, updated_at = now()
+            WHERE client_id = %s AND message_id = ANY(%s)
+            """,
+            [status, client.pk, list(message_ids)],
+        )
+        return cursor.rowcount
+
+
+def expected_table(client: Client) -> dict[str, dict[str, str]]:
+    """The DLR_REPORT rows our database says Responsys should hold, keyed by MESSAGE_ID."""
+    client.refresh_from_db()
+    layout = table_layout(client)
+    zone = ZoneInfo(client.responsys_time_zone)
+    rows = {}
+    for message in Message.objects.filter(client=client, status__isnull=False).order_by("id"):
+        record = message_record(client, message, zone)
+        rows[record[0]] = dict(zip(layout.field_names, record))
+    return rows
+
+
+def emulator_table(emulator, client: Client) -> dict[str, dict[str, str]]:
+    """The rows the emulator holds for the client's table; NULL cells read as ""."""
+    client.refresh_from_db()
+    layout = table_layout(client)
+    key = layout.names["MESSAGE_ID"]
+    rows = emulator.control.table_rows(client.responsys_folder, client.responsys_table)
+    wanted = layout.field_names
+    return {row[key]: {name: row.get(name) or "" for name in wanted} for row in rows}
+
+
+def pending_count(client: Client) -> int:
+    return sum(1 for message in Message.objects.filter(client=client)
+               if message.status_version > message.pushed_version)
+
+
+@pytest.fixture
+def sync_client(make_client, fresh_emulator):
+    """An opted-out client pointed at a fresh emulator (no periodic task involved)."""
+    return make_client("Sync Co", emulator=fresh_emulator)
+
+
+__all__ = ["DLR_COLUMNS", "FOLDER", "TABLE", "add_messages", "change_status", "emulator_table",
+           "expected_table", "pending_count"]
