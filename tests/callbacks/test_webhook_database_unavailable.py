@@ -1,0 +1,128 @@
+"""A webhook that cannot commit answers 503, never 200, and leaves nothing half-written.
+
+The database is broken for real: the request's own backend is terminated from another
+connection while its statement waits on a row lock, or the connection points at a closed port.
+"""
+import json
+import socket
+import threading
+
+import psycopg
+import pytest
+from django.db import connection, connections
+from django.test import Client as HttpClient
+
+from callbacks.models import Message, RawCallback, StatusEvent
+from tests.conftest import wait_until
+
+from .conftest import enterprise_event, unique_message_id
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def admin_connection() -> psycopg.Connection:
+    settings = connection.settings_dict
+    return psycopg.connect(host=settings["HOST"] or "127.0.0.1", port=settings["PORT"] or 5432,
+                           user=settings["USER"] or "root", dbname=settings["NAME"],
+                           autocommit=True)
+
+
+def post_in_thread(path: str, body: bytes, responses: list) -> threading.Thread:
+    def run():
+        try:
+            responses.append(HttpClient().generic("POST", path, data=body,
+                                                  content_type="application/json"))
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    return thread
+
+
+def closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_backend_terminated_mid_request_answers_503_and_writes_nothing(gupshup_client):
+    locked_id = unique_message_id()
+    other_id = unique_message_id()
+    body = json.dumps([enterprise_event(other_id, "SENT"), enterprise_event(locked_id, "SENT")])
+    responses = []
+
+    with admin_connection() as blocker, admin_connection() as killer:
+        # An uncommitted insert of the same message makes the webhook's upsert wait on it.
+        blocker.execute("BEGIN")
+        blocker.execute(
+            "INSERT INTO callbacks_message (client_id, message_id, wa_message_id, phone, sender,"
+            " channel, extra, status_rank, cause, error_code, error_title, first_event_at,"
+            " status_version, pushed_version, last_push_error, created_at, updated_at)"
+            " VALUES (%s, %s, '', '', '', 'WHATSAPP', '', 0, '', '', '', now(), 0, 0, '', now(),"
+            " now())", [gupshup_client.id, locked_id])
+
+        thread = post_in_thread(gupshup_client.callback_path, body.encode(), responses)
+        waiting = wait_until(lambda: killer.execute(
+            "SELECT pid FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+            " AND query LIKE '%%callbacks_rawcallback%%'").fetchall(),
+            message="webhook statement never waited on the lock")
+        killer.execute("SELECT pg_terminate_backend(%s)", [waiting[0][0]])
+        thread.join(timeout=30)
+        blocker.execute("ROLLBACK")
+
+    assert responses[0].status_code == 503
+    assert responses[0]["Retry-After"]
+    assert RawCallback.objects.count() == 0
+    assert StatusEvent.objects.count() == 0
+    assert Message.objects.count() == 0
+
+
+def test_database_on_closed_port_answers_503(gupshup_client, settings):
+    path = gupshup_client.callback_path
+    body = json.dumps([enterprise_event(unique_message_id(), "SENT")]).encode()
+    responses = []
+
+    def run():
+        worker_connection = connections["default"]
+        worker_connection.settings_dict = {**worker_connection.settings_dict,
+                                           "PORT": closed_port()}
+        worker_connection.close()
+        try:
+            responses.append(HttpClient().generic("POST", path, data=body,
+                                                  content_type="application/json"))
+        finally:
+            worker_connection.close()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join(timeout=30)
+
+    assert responses[0].status_code == 503
+    assert RawCallback.objects.count() == 0
+
+
+def test_database_on_closed_port_after_token_is_cached_answers_503(gupshup_client, client):
+    path = gupshup_client.callback_path
+    # Warm the per-process token cache, so that the break hits the storing step.
+    assert client.post(path, data=b"[]", content_type="application/json").status_code == 200
+    body = json.dumps([enterprise_event(unique_message_id(), "SENT")]).encode()
+    responses = []
+
+    def run():
+        worker_connection = connections["default"]
+        worker_connection.settings_dict = {**worker_connection.settings_dict,
+                                           "PORT": closed_port()}
+        worker_connection.close()
+        try:
+            responses.append(HttpClient().generic("POST", path, data=body,
+                                                  content_type="application/json"))
+        finally:
+            worker_connection.close()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join(timeout=30)
+
+    assert responses[0].status_code == 503
+    assert StatusEvent.objects.count() == 0
