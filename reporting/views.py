@@ -1,43 +1,89 @@
-"""Marketer dashboards."""
-from datetime import datetime, time, timedelta
+"""Marketer dashboards: the overview, the message explorer, one message's history, CSV export."""
+import json
+import logging
 
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count
+from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from callbacks.models import STATUS_CHOICES, Message
+from callbacks.models import STATUS_CHOICES, Message, StatusEvent
 
 from .access import visible_clients
+from .explorer import export_rows, page_of
+from .filters import NO_STATUS, PRESET_LABELS, Selection
+from .summary import build_overview
+
+logger = logging.getLogger(__name__)
+
+STATUS_COLOURS = {
+    "SENT": "#8a96a3", "SUCCESS": "#2f7ed8", "READ": "#1b9e5a",
+    "UNKNOWN_SUBSCRIBER": "#c0392b", "DEFERRED": "#e08e0b", "OTHER": "#7d3c98",
+}
 
 
-def _parse_date(value: str | None, default):
-    try:
-        return datetime.strptime(value, "%Y-%m-%d").date() if value else default
-    except ValueError:
-        return default
+def _filter_context(selection: Selection) -> dict:
+    return {
+        "selection": selection, "presets": PRESET_LABELS,
+        "status_choices": [*STATUS_CHOICES, (NO_STATUS, "No status yet")],
+        "query_string": selection.query_string(),
+    }
 
 
 @login_required
 def overview(request):
-    """Show how many messages are in each of the six statuses for a client and a date range."""
-    clients = visible_clients(request.user)
-    today = timezone.localdate()
-    date_from = _parse_date(request.GET.get("from"), today - timedelta(days=6))
-    date_to = _parse_date(request.GET.get("to"), today)
-    selected = request.GET.get("client", "")
-
-    messages = Message.objects.filter(
-        client__in=clients,
-        first_event_at__gte=timezone.make_aware(datetime.combine(date_from, time.min)),
-        first_event_at__lt=timezone.make_aware(datetime.combine(date_to + timedelta(days=1), time.min)),
-        status__isnull=False,
-    )
-    if selected.isdigit():
-        messages = messages.filter(client_id=int(selected))
-    counts = dict(messages.values_list("status").annotate(total=Count("id")).order_by())
-    rows = [(code, label, counts.get(code, 0)) for code, label in STATUS_CHOICES]
+    """Totals, funnel, failures, time series, top senders and last syncs for a selection."""
+    selection = Selection.from_params(request.user, request.GET)
+    data = build_overview(selection)
+    label_format = "%d %b %H:00" if data.granularity == "hour" else "%d %b"
+    chart = {
+        "labels": [moment.strftime(label_format) for moment in data.series_labels],
+        "datasets": [{"label": code, "data": data.series[code],
+                      "backgroundColor": STATUS_COLOURS[code]} for code, _ in STATUS_CHOICES],
+    }
     return render(request, "reporting/overview.html", {
-        "clients": clients, "selected": selected, "date_from": date_from, "date_to": date_to,
-        "rows": rows, "total": sum(counts.values()),
+        **_filter_context(selection), "overview": data,
+        "chart_json": json.dumps(chart), "has_data": bool(data.total_with_status or data.no_status),
     })
+
+
+@login_required
+def message_list(request):
+    """The message explorer: newest first, keyset pages, searchable."""
+    selection = Selection.from_params(request.user, request.GET)
+    page = page_of(selection.messages(), request.GET.get("after"))
+    return render(request, "reporting/messages.html", {
+        **_filter_context(selection), "page": page,
+        "next_query": selection.query_string(after=page.next_cursor) if page.next_cursor else "",
+    })
+
+
+@login_required
+def message_detail(request, pk: int):
+    """One message with its full event history, raw values included."""
+    try:
+        message = Message.objects.select_related("client").get(
+            pk=pk, client__in=visible_clients(request.user))
+    except Message.DoesNotExist:
+        raise Http404("No such message among your clients.") from None
+    events = StatusEvent.objects.filter(
+        client_id=message.client_id, message_id=message.message_id,
+    ).order_by("event_time", "id")
+    return render(request, "reporting/message_detail.html", {
+        "message": message, "events": events,
+        "back_query": request.GET.urlencode(),
+    })
+
+
+@login_required
+def export_csv(request):
+    """Stream the selection's messages as CSV, however many there are."""
+    selection = Selection.from_params(request.user, request.GET)
+    logger.info("CSV export started by user %s for clients %s, %s to %s",
+                request.user.pk, selection.client_ids, selection.date_from, selection.date_to)
+    response = StreamingHttpResponse(
+        export_rows(selection.messages(), selection.clients), content_type="text/csv",
+    )
+    stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
+    response["Content-Disposition"] = f'attachment; filename="delivery-reports-{stamp}.csv"'
+    return response
