@@ -18,9 +18,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal, InvalidOperation
-from urllib.parse import parse_qs, unquote_plus
+from urllib.parse import parse_qs
 
 from callbacks.callback_json import InvalidJSONBody, load_json
+from callbacks.form_body import find_response_field, unquote_plus_bytes
 from callbacks.status_mapping import (
     STATUS_RANK,
     STATUSES,
@@ -47,6 +48,7 @@ _MILLISECONDS_THRESHOLD = 100_000_000_000
 _MAX_EPOCH_VALUE = 1_000_000_000_000_000
 _MAX_ID_DIGITS = 100
 
+_UTF8_BOM = b"\xef\xbb\xbf"
 _ENTERPRISE_QUERY_FIELDS = ("externalId", "deliveredTS", "status", "phoneNo")
 _WHATSAPP_ID_PREFIXES = ("wamid.", "gBEG")
 
@@ -127,6 +129,8 @@ def _parse_request(body: bytes, query: Mapping[str, str | list[str]]) -> ParseRe
     if isinstance(body, str):
         body = body.encode("utf-8")
     content = body.strip() if body else b""
+    if content.startswith(_UTF8_BOM):
+        content = content[len(_UTF8_BOM):].strip()
 
     if not content:
         if query and _has_enterprise_fields(query):
@@ -160,16 +164,16 @@ def _parse_json_body(content: bytes | str) -> ParseResult:
 
 def _parse_form_body(content: bytes) -> ParseResult:
     """Parse a form body: the `response` field holding the JSON array, or GET-style fields."""
+    response_field = find_response_field(content)
+    if response_field is not None:
+        value, unencoded = response_field
+        if unencoded:
+            return _parse_unencoded_response(value)
+        value = unquote_plus_bytes(value).strip()
+        return _parse_json_body(value) if value else ParseResult("empty")
+
     text = content.decode("utf-8", errors="replace")
-
-    raw_response = _raw_response_field(text)
-    if raw_response is not None:
-        return _parse_unencoded_response(raw_response)
-
     fields = parse_qs(text, keep_blank_values=True)
-    if "response" in fields:
-        response = fields["response"][-1].strip()
-        return _parse_json_body(response) if response else ParseResult("empty")
     if _has_enterprise_fields(fields):
         return _parse_enterprise_query(fields)
 
@@ -177,36 +181,16 @@ def _parse_form_body(content: bytes) -> ParseResult:
     return ParseResult("invalid", rejected=[RejectedEvent(text, reason)])
 
 
-def _raw_response_field(text: str) -> str | None:
-    """Return the value of a `response=` field sent without URL encoding, else None.
-
-    Such a value starts with a bracket, and it is taken up to the end of the body because an
-    unencoded `&` or `+` inside the JSON must not split or change it.
-    """
-    if text.startswith("response="):
-        start = len("response=")
-    else:
-        marker = text.find("&response=")
-        if marker < 0:
-            return None
-        start = marker + len("&response=")
-
-    value = text[start:].strip()
-    if value[:1] in ("[", "{"):
-        return value
-    return None
-
-
-def _parse_unencoded_response(value: str) -> ParseResult:
-    """Parse a raw `response=` value, trying the cuts that recover a mangled body."""
-    closing = "]" if value[0] == "[" else "}"
+def _parse_unencoded_response(value: bytes) -> ParseResult:
+    """Parse a `response=` value sent without URL encoding, trying cuts that recover it."""
+    closing = b"]" if value[:1] == b"[" else b"}"
     candidates = [value]
     last_closing = value.rfind(closing)
     if 0 < last_closing < len(value) - 1:
         # Fields after the JSON (`&other=1`) end the value at its last closing bracket.
         candidates.append(value[: last_closing + 1])
-    if "%" in value:
-        candidates.append(unquote_plus(value))
+    if b"%" in value:
+        candidates.append(unquote_plus_bytes(value))
 
     first_failure = None
     for candidate in candidates:
@@ -705,6 +689,8 @@ def _phone(value: object, name: str) -> str:
     else:
         raise _Rejection(f"{name} is not a phone number: {value!r}")
 
+    if not (text.isdigit() and text.isascii()):
+        text = text.strip().lstrip("+")
     if not (text.isdigit() and text.isascii()):
         text = "".join(character for character in text if "0" <= character <= "9")
     # A country code never starts with 0, so every leading 00 is an international prefix.

@@ -1,4 +1,4 @@
-"""Invalid JSON in Gupshup's documented shape is repaired; anything else keeps the whole body."""
+"""Invalid JSON in Gupshup's documented shape is repaired, and anything else is kept whole."""
 
 from callbacks.callback_json import quote_bare_tokens
 from callbacks.parsing import parse_callback
@@ -108,3 +108,21 @@ def test_unterminated_string_is_rejected_whole():
 
     assert result.format == "invalid"
     assert len(result.rejected) == 1
+
+
+def test_deeply_nested_body_is_rejected_whole():
+    body = b"[" * 100_000 + b"]" * 100_000
+
+    result = parse_callback(body, None, {}, "POST")
+
+    assert result.format == "invalid"
+    assert len(result.rejected) == 1
+    assert result.rejected[0].reason.startswith("invalid JSON: ")
+
+
+def test_byte_order_mark_is_skipped():
+    body = b'\xef\xbb\xbf[{"externalId": "a-1", "eventTs": 1719835200000}]'
+
+    result = parse_callback(body, None, {}, "POST")
+
+    assert result.events[0].message_id == "a-1"
