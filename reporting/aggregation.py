@@ -12,6 +12,7 @@ few days in full and clears that within its interval.
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from datetime import timezone as dt_timezone
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -45,6 +46,13 @@ FROM callbacks_message m
 """
 _GROUP_BUCKETS = " GROUP BY 1, 2, 3, 4, 5, 6, 7"
 
+_DAILY_COLUMNS = _BUCKET_COLUMNS.replace("hour", "day")
+_SELECT_DAYS = """
+SELECT b.client_id, date_trunc('day', b.hour), b.sender, b.status, b.cause, b.error_code,
+       b.channel, sum(b.messages), sum(b.sent), sum(b.delivered), sum(b.read)
+FROM reporting_messagebucket b
+"""
+
 
 @dataclass
 class RefreshResult:
@@ -77,6 +85,36 @@ def _recompute_pairs(cursor, client_ids: list[int], hours: list[datetime]) -> No
     )
 
 
+def _recompute_days(cursor, client_ids: list[int], days: list[datetime]) -> None:
+    target = "unnest(%s::bigint[], %s::timestamptz[]) AS t(client_id, day)"
+    cursor.execute(
+        f"DELETE FROM reporting_dailymessagebucket d USING {target} "
+        "WHERE d.client_id = t.client_id AND d.day = t.day",
+        [client_ids, days],
+    )
+    cursor.execute(
+        f"INSERT INTO reporting_dailymessagebucket ({_DAILY_COLUMNS}) {_SELECT_DAYS} "
+        f"JOIN {target} ON b.client_id = t.client_id AND b.hour >= t.day "
+        "AND b.hour < t.day + interval '1 day'" + _GROUP_BUCKETS,
+        [client_ids, days],
+    )
+
+
+def _recompute(cursor, pairs: list[tuple[int, datetime]]) -> None:
+    """Recompute the hourly buckets of `pairs`, then the daily buckets that hold them."""
+    for offset in range(0, len(pairs), _PAIRS_PER_STATEMENT):
+        chunk = pairs[offset:offset + _PAIRS_PER_STATEMENT]
+        _recompute_pairs(cursor, [pair[0] for pair in chunk], [pair[1] for pair in chunk])
+    days = sorted({(client_id, _day_of(hour)) for client_id, hour in pairs})
+    for offset in range(0, len(days), _PAIRS_PER_STATEMENT):
+        chunk = days[offset:offset + _PAIRS_PER_STATEMENT]
+        _recompute_days(cursor, [pair[0] for pair in chunk], [pair[1] for pair in chunk])
+
+
+def _day_of(hour: datetime) -> datetime:
+    return hour.astimezone(dt_timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0)
+
+
 def _touched_pairs(cursor, since: datetime) -> list[tuple[int, datetime]]:
     cursor.execute(
         "SELECT DISTINCT client_id, date_trunc('hour', first_event_at) "
@@ -95,6 +133,9 @@ def rebuild_all() -> RefreshResult:
         cursor.execute(f"INSERT INTO reporting_messagebucket ({_BUCKET_COLUMNS}) "
                        f"{_SELECT_BUCKETS}{_GROUP_BUCKETS}")
         buckets = cursor.rowcount
+        cursor.execute("DELETE FROM reporting_dailymessagebucket")
+        cursor.execute(f"INSERT INTO reporting_dailymessagebucket ({_DAILY_COLUMNS}) "
+                       f"{_SELECT_DAYS}{_GROUP_BUCKETS}")
         _save_watermark(started)
     logger.info("message buckets rebuilt: %s buckets, watermark %s", buckets, started.isoformat())
     return RefreshResult(buckets=buckets, messages_through=started)
@@ -123,9 +164,7 @@ def refresh_changed() -> RefreshResult:
             return RefreshResult(buckets=0, messages_through=watermark.updated_through,
                                  skipped=True)
         pairs = _touched_pairs(cursor, watermark.updated_through - _overlap())
-        for offset in range(0, len(pairs), _PAIRS_PER_STATEMENT):
-            chunk = pairs[offset:offset + _PAIRS_PER_STATEMENT]
-            _recompute_pairs(cursor, [pair[0] for pair in chunk], [pair[1] for pair in chunk])
+        _recompute(cursor, pairs)
         _save_watermark(started)
     logger.info("message buckets refreshed: %s buckets recomputed, watermark %s",
                 len(pairs), started.isoformat())
@@ -138,7 +177,8 @@ def reconcile_recent(days: int | None = None) -> int:
     Returns the number of (client, hour) buckets recomputed.
     """
     days = settings.REPORTING_RECONCILE_DAYS if days is None else days
-    since = timezone.now().replace(minute=0, second=0, microsecond=0) - timedelta(days=days)
+    # Whole UTC days, so that the daily buckets are recomputed from complete hours.
+    since = _day_of(timezone.now()) - timedelta(days=days)
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_KEY])
         cursor.execute("DELETE FROM reporting_messagebucket WHERE hour >= %s", [since])
@@ -146,11 +186,16 @@ def reconcile_recent(days: int | None = None) -> int:
                        f"{_SELECT_BUCKETS} WHERE m.first_event_at >= %s {_GROUP_BUCKETS}",
                        [since])
         recomputed = cursor.rowcount
+        cursor.execute("DELETE FROM reporting_dailymessagebucket WHERE day >= %s", [since])
+        cursor.execute(f"INSERT INTO reporting_dailymessagebucket ({_DAILY_COLUMNS}) "
+                       f"{_SELECT_DAYS} WHERE b.hour >= %s {_GROUP_BUCKETS}", [since])
         # Buckets of messages that retention has purged would otherwise stay forever.
-        cursor.execute(
-            "DELETE FROM reporting_messagebucket b USING callbacks_client c "
-            "WHERE b.client_id = c.id AND c.retention_days IS NOT NULL "
-            "AND b.hour < date_trunc('hour', now()) - make_interval(days => c.retention_days)"
-        )
+        for table, column in (("reporting_messagebucket", "hour"),
+                              ("reporting_dailymessagebucket", "day")):
+            cursor.execute(
+                f"DELETE FROM {table} b USING callbacks_client c "
+                "WHERE b.client_id = c.id AND c.retention_days IS NOT NULL "
+                f"AND b.{column} < date_trunc('day', now()) - make_interval(days => c.retention_days)"
+            )
     logger.info("message buckets reconciled for the last %s days: %s buckets", days, recomputed)
     return recomputed

@@ -98,10 +98,14 @@ class Selection:
             queryset = queryset.filter(self._search_filter())
         return queryset
 
-    def bucket_filter(self) -> Q:
-        """The same selection over reporting.MessageBucket (the search term does not apply)."""
-        return Q(client_id__in=self.client_ids, hour__gte=self.start,
-                 hour__lt=self.end) & self._dimension_filter()
+    def bucket_filter(self, period: str = "hour") -> Q:
+        """The same selection over the hourly or daily buckets (the search term does not apply).
+
+        `period` names the bucket's time column: "hour" or "day".
+        """
+        return Q(client_id__in=self.client_ids, **{f"{period}__gte": self.start,
+                                                    f"{period}__lt": self.end},
+                 ) & self._dimension_filter()
 
     def _dimension_filter(self) -> Q:
         condition = Q()

@@ -4,8 +4,8 @@ from django.db import models
 from callbacks.models import Client
 
 
-class MessageBucket(models.Model):
-    """Messages of one client whose first event fell in one hour, by their current status.
+class BucketFields(models.Model):
+    """Messages of one client whose first event fell in one period, by their current status.
 
     `status` is empty for messages that have no status yet (only enqueued events). The funnel
     columns count messages that reached a step, whatever their current status: a READ message
@@ -14,7 +14,6 @@ class MessageBucket(models.Model):
 
     id = models.BigAutoField(primary_key=True)
     client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="+")
-    hour = models.DateTimeField()
     sender = models.CharField(max_length=200)
     status = models.CharField(max_length=20)
     cause = models.CharField(max_length=500)
@@ -24,6 +23,15 @@ class MessageBucket(models.Model):
     sent = models.IntegerField()
     delivered = models.IntegerField()
     read = models.IntegerField()
+
+    class Meta:
+        abstract = True
+
+
+class MessageBucket(BucketFields):
+    """One hour of one client; the source of the daily buckets and of short ranges."""
+
+    hour = models.DateTimeField()
 
     class Meta:
         constraints = [
@@ -36,6 +44,24 @@ class MessageBucket(models.Model):
 
     def __str__(self):
         return f"{self.client_id} {self.hour:%Y-%m-%d %H}:00 {self.status or 'no status'}"
+
+
+class DailyMessageBucket(BucketFields):
+    """The hourly buckets of one UTC day summed, so that month-long ranges read 24 times less."""
+
+    day = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["client", "day", "sender", "status", "cause", "error_code", "channel"],
+                name="daily_message_bucket_unique",
+            ),
+        ]
+        indexes = [models.Index(fields=["day"], name="daily_message_bucket_day")]
+
+    def __str__(self):
+        return f"{self.client_id} {self.day:%Y-%m-%d} {self.status or 'no status'}"
 
 
 class AggregateWatermark(models.Model):

@@ -9,7 +9,7 @@ from responsys_sync.models import SyncRun
 
 from .error_codes import describe
 from .filters import Selection
-from .models import AggregateWatermark, MessageBucket
+from .models import AggregateWatermark, DailyMessageBucket, MessageBucket
 
 FAILURE_STATUSES = ("UNKNOWN_SUBSCRIBER", "DEFERRED", "OTHER")
 TOP_SENDERS = 10
@@ -120,22 +120,23 @@ def _add_status(overview, status, messages, sent, delivered, read) -> None:
 
 
 def _grouped_rows(selection: Selection, granularity: str):
-    buckets = MessageBucket.objects.filter(selection.bucket_filter()).values_list(
-        "hour", "status", "sender", "error_code", "cause", "messages", "sent", "delivered", "read",
+    model, period = (MessageBucket, "hour") if granularity == "hour" else (DailyMessageBucket, "day")
+    buckets = model.objects.filter(selection.bucket_filter(period)).values_list(
+        period, "status", "sender", "error_code", "cause", "messages", "sent", "delivered", "read",
     )
     inner_sql, params = buckets.query.sql_with_params()
     sql = f"""
         SELECT GROUPING(t, status, sender, error_code, cause), t, status, sender, error_code,
                cause, SUM(messages)::bigint, SUM(sent)::bigint, SUM(delivered)::bigint,
                SUM(read)::bigint
-        FROM (SELECT date_trunc(%s, b.hour) AS t, b.status, b.sender, b.error_code, b.cause,
+        FROM (SELECT b.hour AS t, b.status, b.sender, b.error_code, b.cause,
                      b.messages, b.sent, b.delivered, b.read
               FROM ({inner_sql}) AS b(hour, status, sender, error_code, cause, messages, sent,
                                       delivered, read)) AS s
         GROUP BY GROUPING SETS ((status), (t, status), (status, error_code, cause), (sender))
     """
     with connection.cursor() as cursor:
-        cursor.execute(sql, [granularity, *params])
+        cursor.execute(sql, params)
         return cursor.fetchall()
 
 
