@@ -121,8 +121,10 @@ def is_valid_timestamp(value: str) -> bool:
         datetime(year, month, day, hour, minute, second)
         if zone and zone != "Z":
             digits = zone[1:].replace(":", "")
-            offset = timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))
-            timezone(offset)
+            if int(digits[2:]) >= 60:
+                return False
+            # timezone() rejects offsets of 24 hours or more.
+            timezone(timedelta(hours=int(digits[:2]), minutes=int(digits[2:])))
     except ValueError:
         return False
     return True
