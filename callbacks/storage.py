@@ -9,17 +9,25 @@ trip however many events it carries:
    failures 2, SENT 1; the later event wins between equal ranks). The comparison happens inside
    ON CONFLICT DO UPDATE, which locks the message row, so two requests racing on one message
    cannot overwrite each other's better status.
-3. `raw` stores the request itself with its outcome and counts.
+3. `raw` stores the request itself with its outcome and counts, and `quarantine` the events
+   the parser rejected, pointing at it.
+
+A single statement is atomic on its own, so the store runs in autocommit: one round trip, no
+BEGIN or COMMIT of its own, and Gupshup gets 200 only once the statement has committed. It is
+prepared once per connection (server-side binding), because planning this many CTEs costs
+more than executing them for a small batch.
 
 Rows are inserted in message-id order so that concurrent batches lock messages in the same order
 and cannot deadlock.
 """
 import json
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
 
+import orjson
+import psycopg
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -52,6 +60,8 @@ class StoreResult:
     stored: int
     duplicates: int
     rejected: int
+    # New events by mapped status ("none" for enqueued, deleted and unknown words).
+    stored_by_status: dict[str, int] = field(default_factory=dict)
 
 
 _RANK_SQL = "CASE status " + " ".join(
@@ -179,30 +189,44 @@ up AS (
   RETURNING 1
 ),
 counts AS (
-  SELECT (SELECT COUNT(*) FROM ev) AS stored, (SELECT COUNT(*) FROM up) AS changed
+  SELECT (SELECT COUNT(*) FROM ev) AS stored, (SELECT COUNT(*) FROM up) AS changed,
+         (SELECT COALESCE(json_object_agg(s.status, s.n), '{{}}')::text
+          FROM (SELECT COALESCE(status, 'none') AS status, COUNT(*) AS n
+                FROM ev GROUP BY 1) s) AS by_status
 ),
 raw AS (
   INSERT INTO callbacks_rawcallback (
     id, client_id, received_at, method, content_type, query_string, body, remote_addr, format,
     outcome, event_count, duplicate_count, rejected_count)
   SELECT (SELECT id FROM rid), %(client_id)s, %(now)s, %(method)s, %(content_type)s,
-         %(query_string)s, %(body)s, %(remote_addr)s, %(result_format)s,
+         %(query_string)s, %(body)s::bytea, %(remote_addr)s::inet, %(result_format)s,
          CASE
-           WHEN %(rejected)s > 0 AND c.stored = 0 AND %(event_total)s = 0 THEN 'quarantined'
-           WHEN %(rejected)s > 0 THEN 'partial'
-           WHEN %(event_total)s > 0 AND c.stored = 0 THEN 'duplicate'
-           WHEN %(event_total)s > 0 THEN 'stored'
+           WHEN %(rejected)s::int > 0 AND c.stored = 0 AND %(event_total)s::int = 0
+             THEN 'quarantined'
+           WHEN %(rejected)s::int > 0 THEN 'partial'
+           WHEN %(event_total)s::int > 0 AND c.stored = 0 THEN 'duplicate'
+           WHEN %(event_total)s::int > 0 THEN 'stored'
            ELSE %(fallback_outcome)s
          END,
-         c.stored, %(event_total)s - c.stored, %(rejected)s
+         c.stored, %(event_total)s::int - c.stored, %(rejected)s::int
   FROM counts c
   RETURNING id, outcome, event_count, duplicate_count
+),
+quarantine AS (
+  -- The foreign key to the raw row is checked at the end of the statement, when it exists.
+  INSERT INTO callbacks_quarantinedevent (client_id, raw_callback_id, created_at, raw, reason)
+  SELECT %(client_id)s, (SELECT id FROM rid), %(now)s, q.raw, q.reason
+  FROM unnest(%(rejected_raw)s::text[], %(rejected_reason)s::text[]) AS q(raw, reason)
 )
-SELECT id, outcome, event_count, duplicate_count FROM raw
+SELECT r.id, r.outcome, r.event_count, r.duplicate_count, c.by_status
+FROM raw r CROSS JOIN counts c
 """
 
 
 def _clean(value: str, limit: int | None = None) -> str:
+    if not value.isascii():
+        # A JSON escape such as \ud800 decodes to a lone surrogate, which UTF-8 cannot encode.
+        value = value.encode("utf-8", "replace").decode("utf-8")
     # PostgreSQL text cannot hold NUL characters.
     if "\x00" in value:
         value = value.replace("\x00", "")
@@ -212,7 +236,11 @@ def _clean(value: str, limit: int | None = None) -> str:
 
 
 def _raw_json(raw: object) -> str:
-    text = json.dumps(raw, default=str, ensure_ascii=False)
+    try:
+        text = orjson.dumps(raw).decode()
+    except TypeError:
+        # Decimal values (from bodies with fractions) and lone surrogates need the slow path.
+        text = _clean(json.dumps(raw, default=str, ensure_ascii=False))
     # jsonb rejects the \u0000 escape; the raw body itself is kept byte for byte in bytea.
     return text.replace("\\u0000", "\\ufffd") if "\\u0000" in text else text
 
@@ -265,8 +293,8 @@ def _event_columns(result: ParseResult) -> tuple[dict[str, list], list[RejectedE
 def store_callback(client_id: int, request: RequestInfo, result: ParseResult) -> StoreResult:
     """Store a request and its parsed events atomically; raises DatabaseError if it cannot.
 
-    The caller answers 200 only after this returns, so Gupshup never gets a 200 for data that was
-    not committed.
+    The caller returns 200 only after this returns, so Gupshup never gets a 200 for data that was
+    not committed. Inside an outer transaction the statement joins it under a savepoint.
     """
     columns, rejected = _event_columns(result)
     params = {
@@ -282,25 +310,39 @@ def store_callback(client_id: int, request: RequestInfo, result: ParseResult) ->
         "rejected": len(rejected),
         "event_total": len(columns["message_id"]),
         "fallback_outcome": _fallback_outcome(result),
+        "rejected_raw": [_quarantined_text(item.raw) for item in rejected],
+        "rejected_reason": [_clean(item.reason) for item in rejected],
     }
-    with transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute(_store_sql(), params)
-            raw_callback_id, outcome, stored, duplicates = cursor.fetchone()
-        if rejected:
-            _quarantine(client_id, raw_callback_id, rejected, request.received_at)
-    return StoreResult(raw_callback_id, outcome, stored, duplicates, len(rejected))
+    if connection.in_atomic_block:
+        # A savepoint keeps the caller's transaction usable if the statement fails.
+        with transaction.atomic():
+            row = _execute_prepared(_store_sql(), params)
+    else:
+        row = _execute_prepared(_store_sql(), params)
+    raw_callback_id, outcome, stored, duplicates, by_status = row
+    return StoreResult(raw_callback_id, outcome, stored, duplicates, len(rejected),
+                       json.loads(by_status))
 
 
-def _quarantine(client_id, raw_callback_id, rejected, now) -> None:
-    QuarantinedEvent.objects.bulk_create([
-        QuarantinedEvent(
-            client_id=client_id, raw_callback_id=raw_callback_id, created_at=now,
-            raw=_clean(item.raw if isinstance(item.raw, str) else _raw_json(item.raw)),
-            reason=_clean(item.reason),
-        )
-        for item in rejected
-    ])
+# psycopg prepares a statement only when the connection's threshold is not None; Django sets
+# None so that transaction-pooling proxies keep working. A threshold no query ever reaches
+# leaves every other query unprepared and lets `prepare=True` prepare ours.
+_EXPLICIT_ONLY = 2**31
+
+
+def _execute_prepared(sql: str, params: dict) -> tuple:
+    """Run one statement with server-side binding, prepared once per connection."""
+    with connection.cursor() as django_cursor:
+        pg_connection = django_cursor.cursor.connection
+        if pg_connection.prepare_threshold is None:
+            pg_connection.prepare_threshold = _EXPLICIT_ONLY
+        with connection.wrap_database_errors, psycopg.Cursor(pg_connection) as cursor:
+            cursor.execute(sql, params, prepare=True)
+            return cursor.fetchone()
+
+
+def _quarantined_text(raw: object) -> str:
+    return _clean(raw) if isinstance(raw, str) else _clean(_raw_json(raw))
 
 
 def store_unparsed(client_id: int, request: RequestInfo, reason: str) -> int:
