@@ -3,7 +3,7 @@
     .venv/bin/python bench/sync_backlog.py                      # 1,000,000 messages, (a) and (b)
     .venv/bin/python bench/sync_backlog.py --messages 100000 --scenario a
 
-It uses its own PostgreSQL database (`dlr_bench` by default, created and migrated when
+It uses its own PostgreSQL database (`dlr_sync_bench` by default, created and migrated when
 missing), fills it with SQL (`INSERT ... SELECT generate_series`), starts the emulator on
 loopback, and runs each scenario's sync in a separate worker process whose peak resident
 memory (VmHWM) it reports:
@@ -197,7 +197,7 @@ def main() -> None:
     parser.add_argument("--merge-limit", type=int, default=1000,
                         help="merge calls per minute in scenario (b)")
     parser.add_argument("--in-flight", type=int, default=4, help="merge calls in flight")
-    parser.add_argument("--database-url", default="postgres://root@127.0.0.1:5432/dlr_bench")
+    parser.add_argument("--database-url", default="postgres://root@127.0.0.1:5432/dlr_sync_bench")
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--client-id", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
