@@ -325,8 +325,8 @@ def _enterprise_error_code(item: dict) -> str:
     """Return errorCode (WhatsApp) or errCode (SMS) as the three-character code text."""
     value = item.get("errorCode")
     name = "errorCode"
-    if value is None:
-        value = item.get("errCode")
+    if value is None or value == "":
+        value = item.get("errCode", value)
         name = "errCode"
     if type(value) is int and value >= 0:
         # Enterprise codes are three characters with leading zeros ("003"), which a JSON

@@ -174,3 +174,9 @@ def test_non_utf8_bytes_do_not_lose_the_event():
 
     assert result.events[0].message_id == "a-1"
     assert result.events[0].sender == "Caf\ufffd"
+
+
+def test_empty_error_code_falls_back_to_err_code():
+    event = parse_one(errorCode="", errCode="003")
+
+    assert event.error_code == "003"
