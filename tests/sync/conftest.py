@@ -1,5 +1,11 @@
 """Helpers for the sync tests: pending messages in bulk, and the table our database implies."""
+import os
+import signal
+import subprocess
+import sys
+import time
 from datetime import datetime, timedelta, timezone as dt_timezone
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -8,6 +14,7 @@ from django.db import connection
 from callbacks.models import Client, Message
 from responsys_sync.dlr_report import DLR_COLUMNS, message_record, table_layout
 
+ROOT = Path(__file__).resolve().parent.parent.parent
 FOLDER = "Gupshup WhatsApp DLR"
 TABLE = "DLR_REPORT"
 BASE_TIME = datetime(2026, 6, 1, 9, 0, tzinfo=dt_timezone.utc)
@@ -78,3 +85,73 @@ def sync_client(make_client, fresh_emulator):
 
 __all__ = ["DLR_COLUMNS", "FOLDER", "TABLE", "add_messages", "change_status", "emulator_table",
            "expected_table", "pending_count"]
+
+
+class WorkerProcess:
+    """A real Celery worker subprocess on the test database, consuming one private queue.
+
+    The private queue keeps the session's shared worker from taking the tasks of a test that
+    kills this one.
+    """
+
+    def __init__(self, database_url: str, queue: str, log_path: Path) -> None:
+        self.database_url = database_url
+        self.queue = queue
+        self.log_path = log_path
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> "WorkerProcess":
+        # Restarted workers append to the same log, so readiness is the next "ready." line.
+        previous = self.log_path.read_text() if self.log_path.exists() else ""
+        self.ready_lines_expected = previous.count("ready.") + 1
+        env = {**os.environ, "DATABASE_URL": self.database_url,
+               "DJANGO_SETTINGS_MODULE": "dlr_project.settings_test"}
+        log = open(self.log_path, "a")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "dlr_project", "worker", "--pool", "threads",
+             "--concurrency", "2", "--loglevel", "INFO", "-Q", self.queue, "-n",
+             f"{self.queue}-{time.monotonic_ns()}@%h", "--without-heartbeat",
+             "--without-gossip", "--without-mingle"],
+            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        )
+        log.close()
+        deadline = time.monotonic() + 30
+        while self.log_path.read_text().count("ready.") < self.ready_lines_expected:
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"Celery worker did not become ready; see {self.log_path}")
+            time.sleep(0.2)
+        return self
+
+    def kill(self) -> None:
+        """SIGKILL: no shutdown handlers run, exactly like an out-of-memory kill."""
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait(timeout=10)
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+
+
+@pytest.fixture
+def private_worker(django_db_setup, django_db_blocker, tmp_path):
+    """Start and restart real workers on a private queue; all are stopped after the test."""
+    from tests.conftest import _test_database_url
+
+    with django_db_blocker.unblock():
+        database_url = _test_database_url()
+    queue = f"sync-test-{os.getpid()}-{time.monotonic_ns()}"
+    workers = []
+
+    def start() -> WorkerProcess:
+        worker = WorkerProcess(database_url, queue, tmp_path / "worker.log").start()
+        workers.append(worker)
+        return worker
+
+    start.queue = queue
+    yield start
+    for worker in workers:
+        worker.stop()
