@@ -85,3 +85,57 @@ def post_callback(client, gupshup_client):
                               content_type=content_type or "", **extra)
 
     return post
+
+
+@pytest.fixture(scope="module")
+def live_gunicorn(django_db_setup, django_db_blocker, tmp_path_factory):
+    """Gunicorn with dlr_project/gunicorn.conf.py on the test database and a free port.
+
+    Yields (base_url, access_log_path). Tests that use it need
+    `django_db(transaction=True)` so that gunicorn sees the rows they create.
+    """
+    import os
+    import socket
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    import requests
+
+    from tests.conftest import ROOT, _test_database_url
+
+    with django_db_blocker.unblock():
+        database_url = _test_database_url()
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    folder = tmp_path_factory.mktemp("gunicorn")
+    access_log = Path(folder) / "access.log"
+    error_log = Path(folder) / "error.log"
+    env = {**os.environ, "DATABASE_URL": database_url,
+           "DJANGO_SETTINGS_MODULE": "dlr_project.settings_test",
+           "DLR_BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": "1",
+           "DLR_ACCESS_LOG": str(access_log), "DLR_ERROR_LOG": str(error_log)}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "dlr_project.wsgi", "--config",
+         "dlr_project/gunicorn.conf.py"], cwd=ROOT, env=env)
+    base_url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            requests.get(base_url + "/healthz", timeout=10)
+            break
+        except requests.RequestException:
+            if process.poll() is not None:
+                raise RuntimeError(f"gunicorn exited early; see {error_log}")
+            time.sleep(0.2)
+    else:
+        process.kill()
+        raise RuntimeError(f"gunicorn did not answer in 30 s; see {error_log}")
+    yield base_url, access_log
+    process.terminate()
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
