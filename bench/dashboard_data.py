@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/dashboard_data.py --messages 10000000
 
-Creates the database `dlr_bench` (or $DLR_BENCH_DATABASE) when missing, migrates it, replaces
+Creates the database `dlr_bench_dashboard` (or $DLR_BENCH_DATABASE) when missing, migrates it, replaces
 the bench clients' data, and builds the aggregates. Rows are generated inside PostgreSQL with
 generate_series, in chunks of a million messages, spread over the last 30 days and over several
 clients and senders. Each message gets an enqueued event plus one event per step its status

@@ -5,7 +5,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.paginator import Paginator
 from django.utils.functional import cached_property
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 
 from .models import Client, Message, QuarantinedEvent, RawCallback, StatusEvent
 from .storage import replay_raw_callback
@@ -14,16 +14,26 @@ logger = logging.getLogger(__name__)
 
 
 class EstimatedCountPaginator(Paginator):
-    """A paginator that never runs COUNT(*) over a big table; it uses the planner's estimate."""
+    """A paginator that never runs COUNT(*) over a big table.
+
+    Unfiltered lists use the planner's row estimate; filtered lists, and tables whose estimate
+    is small or unknown (never analysed), count at most ten pages ahead.
+    """
+
+    pages_ahead = 10
 
     @cached_property
     def count(self):
+        bounded = self.per_page * self.pages_ahead + 1
+        if not self.object_list.query.where:
+            estimate = self._planner_estimate()
+            if estimate >= bounded:
+                return estimate
+        return len(self.object_list[:bounded].values("pk"))
+
+    def _planner_estimate(self) -> int:
         from django.db import connection
 
-        query = self.object_list.query
-        if query.where:
-            # A filtered list: count at most a few pages ahead instead of the whole table.
-            return len(self.object_list[: self.per_page * 10 + 1].values("pk"))
         with connection.cursor() as cursor:
             cursor.execute("SELECT reltuples::bigint FROM pg_class WHERE relname = %s",
                            [self.object_list.model._meta.db_table])
@@ -40,6 +50,10 @@ class BigTableAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        # Retention deletes in batches; a "select all" delete here would lock the big tables.
         return False
 
 
@@ -78,7 +92,7 @@ class ClientAdmin(admin.ModelAdmin):
     search_fields = ("name",)
     filter_horizontal = ("members",)
     readonly_fields = ("callback_url_display", "previous_token_valid_until",
-                       "consecutive_failed_syncs")
+                       "consecutive_failed_syncs", "column_mapping_help")
     actions = ["sync_now", "rotate_token", "test_connection"]
     fieldsets = (
         (None, {"fields": ("name", "members")}),
@@ -88,7 +102,8 @@ class ClientAdmin(admin.ModelAdmin):
                                           "consecutive_failed_syncs")}),
         ("Responsys connection", {"fields": (
             "responsys_login_url", "responsys_username", "responsys_password_input",
-            "responsys_folder", "responsys_table", "responsys_columns", "responsys_time_zone",
+            "responsys_folder", "responsys_table", "responsys_columns", "column_mapping_help",
+            "responsys_time_zone",
             "recipient_id_source", "recipient_id_extra_part")}),
         ("Retention", {"fields": ("retention_days", "purge_responsys_rows")}),
     )
@@ -105,6 +120,27 @@ class ClientAdmin(admin.ModelAdmin):
             '<p class="help">Give this URL to the Gupshup account manager. Keep it secret: '
             "anyone who has it can post delivery reports for this client.</p>",
             obj.callback_url,
+        )
+
+    @admin.display(description="Column mapping")
+    def column_mapping_help(self, obj):
+        from responsys_sync.dlr_report import DLR_COLUMNS, table_layout
+
+        names = table_layout(obj).names if obj is not None and obj.pk else {}
+        rows = format_html_join(
+            "", "<tr><td><code>{}</code></td><td>{}</td><td><code>{}</code></td></tr>",
+            ((logical, kind, names.get(logical, logical)) for logical, kind in DLR_COLUMNS),
+        )
+        return format_html(
+            '<p class="help">The sync writes these columns. When the client\'s table was made by '
+            "hand with other names, list only the differing ones in Responsys columns above as "
+            'JSON, e.g. <code>{{"MESSAGE_ID": "MSG_ID", "MOBILE_NUMBER": "PHONE"}}</code>. Names '
+            "are upper-cased; Responsys allows at most 30 characters and no reserved words such "
+            "as ID or DATE. When the table exists with other columns, the sync reports the "
+            'mismatch instead of guessing.</p><table id="column-mapping"><thead><tr>'
+            "<th>Column</th><th>Type</th><th>Name used for this client</th></tr></thead>"
+            "<tbody>{}</tbody></table>",
+            rows,
         )
 
     @admin.action(description="Sync now")
@@ -183,14 +219,18 @@ class QuarantinedEventAdmin(BigTableAdmin):
 @admin.register(Message)
 class MessageAdmin(BigTableAdmin):
     list_display = ("message_id", "client", "status", "status_time", "phone", "sender",
-                    "status_version", "pushed_version")
-    list_filter = ("client", "status")
+                    "first_event_at", "status_version", "pushed_version")
+    list_filter = ("client", "status", ("first_event_at", admin.DateFieldListFilter))
     search_fields = ("=message_id", "=phone", "=wa_message_id")
+    search_help_text = "Exact message id, WhatsApp id or recipient phone number (digits only)."
+    ordering = ("-id",)
 
 
 @admin.register(StatusEvent)
 class StatusEventAdmin(BigTableAdmin):
     list_display = ("message_id", "client", "status", "raw_status", "event_time", "cause",
                     "error_code", "received_at")
-    list_filter = ("client", "status")
+    list_filter = ("client", "status", ("event_time", admin.DateFieldListFilter))
     search_fields = ("=message_id", "=phone")
+    search_help_text = "Exact message id or recipient phone number (digits only)."
+    ordering = ("-id",)
