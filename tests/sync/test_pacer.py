@@ -1,0 +1,72 @@
+"""The merge pacer spaces calls so that no minute holds more than the account allows."""
+import pytest
+
+from responsys_sync.sync import CallPacer, PacedSession, _is_sync_merge_url
+
+
+class FakeTime:
+    def __init__(self):
+        self.now = 100.0
+
+    def clock(self):
+        return self.now
+
+    def sleep(self, seconds):
+        self.now += seconds
+
+
+def send_times(pacer, fake, calls):
+    times = []
+    for _ in range(calls):
+        pacer.wait()
+        times.append(fake.now)
+    return times
+
+
+def test_calls_are_spaced_evenly_under_the_limit():
+    fake = FakeTime()
+    pacer = CallPacer(1000, headroom=0.98, clock=fake.clock, sleep=fake.sleep)
+
+    times = send_times(pacer, fake, 3)
+
+    assert times[0] == 100.0
+    assert times[1] - times[0] == pytest.approx(60 / 980)
+    assert times[2] - times[1] == pytest.approx(60 / 980)
+
+
+def test_no_sixty_second_window_holds_more_than_the_limit():
+    fake = FakeTime()
+    pacer = CallPacer(100, clock=fake.clock, sleep=fake.sleep)
+
+    times = send_times(pacer, fake, 300)
+
+    busiest = max(sum(1 for t in times if start <= t < start + 60) for start in times)
+    assert busiest <= 100
+    assert busiest >= 97
+
+
+def test_a_caller_that_was_slow_is_not_made_to_wait():
+    fake = FakeTime()
+    pacer = CallPacer(60, headroom=1.0, clock=fake.clock, sleep=fake.sleep)
+    pacer.wait()
+
+    fake.now += 5
+    pacer.wait()
+
+    assert fake.now == 105.0
+    assert pacer.waited_seconds == 0
+
+
+def test_only_synchronous_merge_calls_are_paced():
+    assert _is_sync_merge_url("http://h/rest/api/v1.3/folders/F/suppData/T/members")
+    assert not _is_sync_merge_url("http://h/rest/asyncApi/v1.3/folders/F/suppData/T/members")
+    assert not _is_sync_merge_url("http://h/rest/api/v1.3/folder/F/suppData/T")
+
+
+def test_paced_session_without_a_pacer_is_a_plain_session():
+    assert PacedSession(None).pacer is None
+
+
+def test_limit_must_be_positive():
+    with pytest.raises(ValueError):
+        CallPacer(0)
