@@ -63,3 +63,38 @@ def unquote_plus_bytes(value: bytes) -> bytes:
     if decoded.count(b"=") != spaced.count(b"%3D") + spaced.count(b"%3d"):
         return unquote_to_bytes(spaced)
     return decoded
+
+
+def multipart_fields(content: bytes) -> dict[str, bytes] | None:
+    """Return the fields of a multipart/form-data body, or None when it is not one.
+
+    The boundary is read from the body's first line, so the body is recognised without its
+    Content-Type header. File parts are kept like any other field.
+    """
+    first_line, _, rest = content.partition(b"\r\n")
+    if not first_line.startswith(b"--") or len(first_line) < 3 or not rest:
+        return None
+    delimiter = b"\r\n" + first_line
+    fields: dict[str, bytes] = {}
+    for part in (b"\r\n" + rest).split(delimiter):
+        if part.startswith(b"--"):
+            break
+        headers, separator, value = part.lstrip(b"\r\n").partition(b"\r\n\r\n")
+        if not separator:
+            continue
+        name = _disposition_name(headers)
+        if name is not None:
+            fields[name] = value
+    return fields or None
+
+
+def _disposition_name(headers: bytes) -> str | None:
+    for line in headers.split(b"\r\n"):
+        key, _, value = line.partition(b":")
+        if key.strip().lower() != b"content-disposition":
+            continue
+        for parameter in value.split(b";"):
+            attribute, _, quoted = parameter.strip().partition(b"=")
+            if attribute.strip().lower() == b"name":
+                return quoted.strip().strip(b'"').decode("utf-8", errors="replace")
+    return None

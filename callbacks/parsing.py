@@ -21,7 +21,7 @@ from decimal import Decimal, InvalidOperation
 from urllib.parse import parse_qs
 
 from callbacks.callback_json import InvalidJSONBody, load_json
-from callbacks.form_body import find_response_field, unquote_plus_bytes
+from callbacks.form_body import find_response_field, multipart_fields, unquote_plus_bytes
 from callbacks.status_mapping import (
     STATUS_RANK,
     STATUSES,
@@ -139,7 +139,23 @@ def _parse_request(body: bytes, query: Mapping[str, str | list[str]]) -> ParseRe
 
     if content[:1] in b'[{"':
         return _parse_json_body(content)
+    if content.startswith(b"--"):
+        fields = multipart_fields(content)
+        if fields is not None:
+            return _parse_multipart_fields(fields)
     return _parse_form_body(content)
+
+
+def _parse_multipart_fields(fields: dict[str, bytes]) -> ParseResult:
+    """Parse a multipart/form-data body: the `response` field, or GET-style fields."""
+    if "response" in fields:
+        value = fields["response"].strip()
+        return _parse_json_body(value) if value else ParseResult("empty")
+    text_fields = {name: [value.decode("utf-8", errors="replace")] for name, value in fields.items()}
+    if _has_enterprise_fields(text_fields):
+        return _parse_enterprise_query(text_fields)
+    reason = "multipart body has neither a response field nor an externalId field"
+    return ParseResult("invalid", rejected=[RejectedEvent(str(sorted(fields)), reason)])
 
 
 def _body_as_text(body: object) -> str:
