@@ -120,6 +120,8 @@ def _add_status(overview, status, messages, sent, delivered, read) -> None:
 
 
 def _grouped_rows(selection: Selection, granularity: str):
+    if not selection.client_ids:
+        return []
     model, period = (MessageBucket, "hour") if granularity == "hour" else (DailyMessageBucket, "day")
     buckets = model.objects.filter(selection.bucket_filter(period)).values_list(
         period, "status", "sender", "error_code", "cause", "messages", "sent", "delivered", "read",
