@@ -1,7 +1,7 @@
 """Local emulator of the Oracle Responsys REST API.
 
-A standalone HTTP server, separate from the production code, that behaves like the parts of
-Responsys the DLR sync client relies on: login on one port, data calls on another, supplemental
-tables stored in SQLite, throttling, async requests and injected faults. Tests drive it through
-`responsys_emulator.testing.EmulatorProcess`.
+A standalone HTTP server, separate from the production code. It behaves like the parts of
+Responsys that the DLR sync client relies on. Login runs on one port and data calls on another.
+Supplemental tables live in SQLite, and the server also throttles, runs async requests and
+injects faults. Tests drive it through `responsys_emulator.testing.EmulatorProcess`.
 """

@@ -63,7 +63,7 @@ ROUTES = (
     Route("POST", SYNC + ("folders",), api.create_folder, "create_folder"),
     Route("GET", SYNC + ("folders",), api.list_folders, "list_folders"),
     Route("POST", SYNC + ("folders", VARIABLE, "suppData"), api.create_table, "create_table"),
-    # Describe is the one call whose path says "folder", not "folders".
+    # Describe is the one call whose path contains "folder", not "folders".
     Route("GET", SYNC + ("folder", VARIABLE, "suppData", VARIABLE), api.describe_table,
           "describe_table"),
     Route("GET", SYNC + ("suppData",), api.list_tables, "list_tables"),

@@ -1,9 +1,9 @@
 """Asynchronous merge and delete of supplemental table members, and the polling API.
 
-Accepting a request only checks that the body is JSON with at most 200 records; everything
+Accepting a request only checks that the body is JSON with at most 200 records. Everything
 else (unknown table, bad field names, bad values) shows up in the polled result. A request
-becomes due `async_delay` seconds after it was accepted; a background worker processes due
-requests, and a poll processes a due request itself so results never lag behind the delay.
+becomes due `async_delay` seconds after it was accepted. A background worker processes due
+requests, and a poll processes a due request itself, so results never lag behind the delay.
 After `async_retention` seconds a result is purged and polls report RESPONSE_PURGED.
 """
 

@@ -1,8 +1,9 @@
 """Measure the emulator's merge rate and memory: `python -m responsys_emulator.benchmark`.
 
 Starts the emulator as a subprocess, then merges `--rows` new records in calls of 200 from
-this process over loopback HTTP, one call at a time on a keep-alive connection, the way the
-sync client sends them. Prints records per second and the emulator's resident memory at
+this process over loopback HTTP, one call at a time, the way the sync client sends them. Calls
+share a keep-alive connection unless `--no-keep-alive` makes the emulator close the connection
+after every response, as Responsys does. Prints records per second and the emulator's resident memory at
 checkpoints so a growing footprint shows up.
 """
 
@@ -65,8 +66,10 @@ def merge_body(first_row: int, count: int) -> bytes:
     }).encode()
 
 
-def run(rows: int, checkpoint: int, state_dir: Path) -> None:
-    emulator = EmulatorProcess.start(state_dir, log_level="WARNING")
+def run(rows: int, checkpoint: int, state_dir: Path, keep_alive: bool,
+        log_level: str = "WARNING") -> None:
+    emulator = EmulatorProcess.start(state_dir, log_level=log_level,
+                                     connection_close=not keep_alive)
     try:
         session = requests.Session()
         endpoint = login(session, emulator)
@@ -101,12 +104,15 @@ def main() -> None:
                         help="print rate and memory every this many records")
     parser.add_argument("--state-dir", type=Path, default=None,
                         help="directory of the state file (default: a temporary directory)")
+    parser.add_argument("--no-keep-alive", action="store_true",
+                        help="start the emulator with --connection-close")
     args = parser.parse_args()
+    keep_alive = not args.no_keep_alive
     if args.state_dir:
-        run(args.rows, args.checkpoint, args.state_dir)
+        run(args.rows, args.checkpoint, args.state_dir, keep_alive)
         return
     with tempfile.TemporaryDirectory() as state_dir:
-        run(args.rows, args.checkpoint, Path(state_dir))
+        run(args.rows, args.checkpoint, Path(state_dir), keep_alive)
 
 
 if __name__ == "__main__":

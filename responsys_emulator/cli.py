@@ -23,6 +23,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m responsys_emulator",
         description="Local emulator of the Oracle Responsys REST API for tests and demos.")
+
     parser.add_argument("--host", default="127.0.0.1",
                         help="address both servers listen on (default 127.0.0.1)")
     parser.add_argument("--login-port", type=int, required=True,
@@ -32,12 +33,14 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--state", required=True, help="path of the SQLite state file")
     parser.add_argument("--user", action="append", default=[], metavar="NAME:PASSWORD",
                         help="API user that may log in; repeat for several users")
+
     parser.add_argument("--token-ttl", type=float, default=defaults.token_ttl,
                         help="token lifetime in seconds (default 7200)")
     parser.add_argument("--invalid-token-shape", choices=INVALID_TOKEN_SHAPES,
                         default=defaults.invalid_token_shape,
-                        help="answer to a bad token: 401 INVALID_TOKEN (default), "
+                        help="response to a bad token: 401 INVALID_TOKEN (default), "
                              "500 UNEXPECTED_EXCEPTION or 401 TOKEN_EXPIRED")
+
     parser.add_argument("--throttle", action="append", default=[], metavar="FUNCTION=LIMIT",
                         help="calls per window for one function, or none to remove the limit; "
                              f"functions: {', '.join(FUNCTIONS)} (default login=10)")
@@ -49,6 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="calls per capacity window for the whole account (default off)")
     parser.add_argument("--capacity-window", type=float, default=defaults.capacity_window,
                         help="length in seconds of the capacity window (default 600)")
+
     parser.add_argument("--async-delay", type=float, default=defaults.async_delay,
                         help="seconds before an async request is processed (default 1)")
     parser.add_argument("--async-retention", type=float, default=defaults.async_retention,
@@ -57,12 +61,15 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--refresh-revokes-old", action="store_true",
                         help="make a refreshed token invalid at once")
     parser.add_argument("--refresh-login-host-only", action="store_true",
-                        help="answer token refresh on the login port only")
+                        help="accept token refresh on the login port only")
     parser.add_argument("--max-body-bytes", type=int, default=defaults.max_body_bytes,
                         help="drop the connection of requests with larger bodies "
                              "(default 10 MiB)")
+    parser.add_argument("--connection-close", action="store_true",
+                        help="close the connection after every response, as Responsys does")
     parser.add_argument("--time-zone", default=defaults.time_zone,
                         help="account time zone of polling times (default UTC)")
+
     parser.add_argument("--fault", action="append", default=[],
                         metavar="FUNCTION:KEY=VALUE,...",
                         help="inject failures, for example merge:error_rate=0.1,seed=7; keys: "
@@ -80,7 +87,8 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
         async_delay=args.async_delay, async_retention=args.async_retention,
         refresh_revokes_old=args.refresh_revokes_old,
         refresh_login_host_only=args.refresh_login_host_only,
-        max_body_bytes=args.max_body_bytes, time_zone=args.time_zone)
+        max_body_bytes=args.max_body_bytes, time_zone=args.time_zone,
+        connection_close=args.connection_close)
     for spec in args.throttle:
         function, limit = parse_throttle_spec(spec)
         if limit is None:

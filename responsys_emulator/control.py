@@ -1,7 +1,7 @@
 """Handlers of the emulator's own control API under /_emulator/ on the API port.
 
-The control API needs no token and answers only clients on a loopback address. It is what
-tests use to reset state, switch behaviours, inject faults and read what the client stored.
+The control API needs no token and serves only clients on a loopback address. Tests use it to
+reset state, switch behaviours, inject faults and read what the client stored.
 """
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ from __future__ import annotations
 import ipaddress
 import json
 import logging
+import os
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
@@ -41,8 +42,9 @@ def check_loopback(request: Request) -> None:
 
 
 def health(app: Emulator, request: Request) -> Response:
+    # The pid lets a test helper check that it reached its own process on this port.
     return json_response(200, {"status": "ok", "loginUrl": app.login_url,
-                               "apiUrl": app.api_url})
+                               "apiUrl": app.api_url, "pid": os.getpid()})
 
 
 def reset(app: Emulator, request: Request) -> Response:

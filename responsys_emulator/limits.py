@@ -16,7 +16,7 @@ from .settings import FUNCTIONS, FaultRule, Settings, fault_rule_from_json
 
 @dataclass(frozen=True)
 class FaultDecision:
-    """What to do to one call: drop it, fail it with `error_mode`, and/or delay it first."""
+    """Fault outcome of one call: an optional delay, then a dropped connection or an error."""
 
     drop: bool = False
     error_mode: str | None = None

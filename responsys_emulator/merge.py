@@ -1,8 +1,8 @@
 """Merge (upsert) of supplemental table records, shared by the sync and async endpoints.
 
-Request-level problems raise ApiError (HTTP 400/404). Row-level problems never fail the call:
-the row comes back as `MERGEFAILED: Record <i> = <reason>\\r\\n` followed by empty strings,
-with `i` the zero-based index of the row in the request.
+Request-level problems raise ApiError (HTTP 400/404). A row-level problem leaves the call at
+HTTP 200 and turns only that row into `MERGEFAILED: Record <i> = <reason>\\r\\n` followed by
+empty strings, where `i` is the zero-based index of the row in the request.
 """
 
 from __future__ import annotations

@@ -61,5 +61,5 @@ def json_response(status: int, body: object) -> Response:
 
 
 def not_found_response() -> Response:
-    """The gateway's plain-text 404 for an unknown path; it carries no JSON envelope."""
+    """Build the gateway's plain-text 404 for an unknown path, which has no JSON envelope."""
     return Response(404, text="HTTP Status 404 - Not Found", content_type=TEXT_CONTENT_TYPE)

@@ -48,10 +48,10 @@ FUNCTION_CATALOGUE = {
     "ratelimit": ("getThrottlingLimits", "/ratelimit", "GET", "Get throttling limits"),
 }
 
-# How an invalid, expired or missing token is answered.
+# Error returned for an invalid, expired or missing token.
 INVALID_TOKEN_SHAPES = ("invalid_token", "unexpected_exception", "token_expired")
 
-# What a "fail the next N calls" fault does to each of those calls.
+# Outcome of each call hit by a "fail the next N calls" fault.
 FAIL_MODES = ("error", "drop", "async_submit")
 
 DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024
@@ -61,9 +61,10 @@ DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024
 class FaultRule:
     """Failures injected into calls of one function, or of every function when it is "*".
 
-    Each call first consumes `fail_next`; otherwise it is dropped with probability `drop_rate`,
-    answered with a 500 with probability `error_rate`, and delayed by `slow_ms` with
-    probability `slow_rate`. The random draws come from a generator seeded with `seed`.
+    Each call first consumes `fail_next`. Otherwise it is dropped with probability
+    `drop_rate` or gets a 500 with probability `error_rate`. Independently it is delayed by
+    `slow_ms` with probability `slow_rate`. The random draws come from a generator seeded
+    with `seed`.
     """
 
     function: str = "*"
@@ -116,6 +117,9 @@ class Settings:
     refresh_login_host_only: bool = False
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
     time_zone: str = "UTC"
+    # Responsys closes the connection after every response; the default keeps it open
+    # because tests and benchmarks run faster on reused connections.
+    connection_close: bool = False
 
     def copy(self) -> "Settings":
         return dataclasses.replace(self, throttle=dict(self.throttle))
@@ -163,7 +167,7 @@ def coerce_setting(name: str, value):
         return {key: int(limit) for key, limit in value.items() if limit is not None}
     if name == "capacity_limit":
         return None if value in (None, "", "none") else int(value)
-    if name in ("refresh_revokes_old", "refresh_login_host_only"):
+    if name in ("refresh_revokes_old", "refresh_login_host_only", "connection_close"):
         if isinstance(value, str):
             return value.lower() in ("1", "true", "yes", "on")
         return bool(value)

@@ -2,8 +2,8 @@
 
 One connection serves all request threads behind a lock, so writes never meet SQLITE_BUSY.
 The file runs in WAL mode so tests and `table_rows` streams can read while the server writes.
-Each supplemental table keeps its rows in its own SQLite table, `supp_rows_<table_id>`, with
-one TEXT column per field and the Responsys primary key as a unique key; an empty value is
+Each supplemental table keeps its rows in its own SQLite table, `supp_rows_<table_id>`. It has
+one TEXT column per field and the Responsys primary key as a unique key. An empty value is
 stored as NULL.
 """
 

@@ -30,6 +30,11 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 STARTUP_TIMEOUT_SECONDS = 15.0
 STOP_TIMEOUT_SECONDS = 10.0
 CONTROL_TIMEOUT_SECONDS = 30.0
+START_ATTEMPTS = 3
+
+
+class EmulatorExited(RuntimeError):
+    """The emulator process ended before it was ready, for example on a port conflict."""
 
 
 class EmulatorControl:
@@ -64,7 +69,7 @@ class EmulatorControl:
                    fail_next=0, seed=None, *, slow_rate=1.0, fail_mode="error") -> None:
         """Replace the fault rule of `function` ("*" for every function).
 
-        `fail_mode` says what each of the `fail_next` calls gets: "error" (500
+        `fail_mode` sets what each of the `fail_next` calls gets: "error" (500
         UNEXPECTED_EXCEPTION), "drop" (closed connection) or "async_submit" (500
         UNABLE_TO_SUBMIT_ASYNC_REQUEST).
         """
@@ -120,12 +125,20 @@ class EmulatorProcess:
 
     @classmethod
     def start(cls, state_dir, users={"demo": "demo-password"}, **flags) -> "EmulatorProcess":
-        """Start the emulator on two free loopback ports and wait until it answers."""
+        """Start the emulator on two free loopback ports and wait until it responds."""
         Path(state_dir).mkdir(parents=True, exist_ok=True)
-        login_port, api_port = free_ports(2)
-        emulator = cls(Path(state_dir), users, flags, login_port, api_port)
-        emulator._launch()
-        return emulator
+        attempt = 1
+        while True:
+            login_port, api_port = free_ports(2)
+            emulator = cls(Path(state_dir), users, flags, login_port, api_port)
+            try:
+                emulator._launch()
+                return emulator
+            except EmulatorExited:
+                # Another process may have taken a port between free_ports() and the bind.
+                if attempt == START_ATTEMPTS:
+                    raise
+                attempt += 1
 
     def command(self) -> list[str]:
         arguments = [sys.executable, "-m", "responsys_emulator", "--host", self.host,
@@ -148,15 +161,17 @@ class EmulatorProcess:
         deadline = time.monotonic() + STARTUP_TIMEOUT_SECONDS
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"Responsys emulator exited with code "
-                                   f"{self.process.returncode}:\n{self.log_tail()}")
+                raise EmulatorExited(f"Responsys emulator exited with code "
+                                     f"{self.process.returncode}:\n{self.log_tail()}")
             try:
-                requests.get(f"{self.api_url}/_emulator/health", timeout=1).raise_for_status()
-                return
+                response = requests.get(f"{self.api_url}/_emulator/health", timeout=1)
+                if response.ok and response.json().get("pid") == self.process.pid:
+                    return
             except requests.RequestException:
-                time.sleep(0.05)
+                pass
+            time.sleep(0.05)
         self.stop()
-        raise RuntimeError(f"Responsys emulator did not answer within "
+        raise RuntimeError(f"Responsys emulator did not respond within "
                            f"{STARTUP_TIMEOUT_SECONDS:g} s:\n{self.log_tail()}")
 
     def log_tail(self, lines: int = 40) -> str:
@@ -191,8 +206,8 @@ class EmulatorProcess:
 def free_ports(count: int) -> list[int]:
     """Ask the OS for `count` distinct free loopback ports.
 
-    NOTE: the ports are released before the emulator binds them, so another process could
-    take one in between; start() then fails with the emulator's bind error in the log.
+    The ports are released before the emulator binds them, so another process could take one
+    in between. start() then retries with new ports.
     """
     sockets = []
     try:

@@ -1,4 +1,4 @@
-"""Login, token refresh, token expiry and the three invalid-token answers."""
+"""Login, token refresh, token expiry and the three invalid-token responses."""
 
 import time
 
@@ -88,7 +88,7 @@ def test_refresh_accepted_on_api_host(responsys):
     assert response.status_code == 200
 
 
-def test_refresh_on_api_host_rejected_when_login_host_only(responsys):
+def test_refresh_login_host_only(responsys):
     responsys.emulator.control.update_settings(refresh_login_host_only=True)
     response = requests.post(f"{responsys.endpoint}{TOKEN_PATH}", data={"auth_type": "token"},
                              headers={"Authorization": responsys.token})

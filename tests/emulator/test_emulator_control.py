@@ -124,3 +124,24 @@ def test_log_never_contains_password_or_token(start_emulator):
     log = emulator.log_path.read_text()
     assert session.token not in log
     assert "demo-password" not in log
+
+
+def test_connection_close_mode_closes_every_response(start_emulator):
+    session = ResponsysSession(start_emulator(connection_close=True))
+    session.login()
+    responses = [session.call("GET", "/rest/api/v1.3/suppData") for _ in range(3)]
+    assert [response.status_code for response in responses] == [200, 200, 200]
+    assert all(response.headers["Connection"] == "close" for response in responses)
+
+
+def test_client_connection_close_is_echoed(responsys):
+    first = responsys.call("GET", "/rest/api/v1.3/suppData", headers={"Connection": "close"})
+    second = responsys.call("GET", "/rest/api/v1.3/suppData")
+    assert first.headers["Connection"] == "close"
+    assert second.status_code == 200
+
+
+def test_health_reports_process_id(emulator):
+    body = requests.get(f"{emulator.api_url}/_emulator/health").json()
+    assert body["pid"] == emulator.process.pid
+    assert body["apiUrl"] == emulator.api_url

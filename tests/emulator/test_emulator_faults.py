@@ -1,4 +1,4 @@
-"""Injected faults: 500 errors, dropped connections, slow answers and oversized bodies."""
+"""Injected faults: 500 errors, dropped connections, slow responses and oversized bodies."""
 
 import time
 
