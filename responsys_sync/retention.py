@@ -1,8 +1,8 @@
 """Retention: delete each client's data older than its `retention_days`, here and in Responsys.
 
-Local rows go in small batches, one short transaction each, that skip rows another transaction
-holds (`FOR UPDATE SKIP LOCKED`) and never wait long for a lock, so the webhook keeps writing
-while a purge runs. A message counts as expired when its last change (`updated_at`) is older
+Local rows go in small batches, one short transaction each. A batch skips rows that another
+transaction has locked (`FOR UPDATE SKIP LOCKED`) and waits at most LOCK_TIMEOUT for any other
+lock, so the webhook keeps writing while a purge runs. A message counts as expired when its last change (`updated_at`) is older
 than the cut-off; events and raw callbacks by the time they were received.
 
 For a client with `purge_responsys_rows`, a batch of expired messages is first deleted from
@@ -28,7 +28,7 @@ from .sync import client_sync_lock, responsys_client_for
 
 logger = logging.getLogger(__name__)
 
-# Rows a webhook transaction holds are skipped; any other lock is waited for this long at most.
+# Longest wait for a lock that SKIP LOCKED does not cover (a table lock, say); then the batch fails.
 LOCK_TIMEOUT = "2s"
 MAX_KEYS_PER_ASYNC_DELETE = 200
 ASYNC_POLL_SECONDS = 2.0
@@ -66,7 +66,7 @@ DELETE_RAW_CALLBACKS_SQL = """
 
 @dataclass
 class PurgeResult:
-    """What one client's purge deleted; `messages_deferred` is set when the sync held the lock."""
+    """Counts of one client's purge; `messages_deferred` is True when a sync run had the lock."""
 
     client_id: int
     cutoff: datetime
@@ -78,7 +78,7 @@ class PurgeResult:
 
 
 def purge_expired_data(now: datetime | None = None, **options) -> list[PurgeResult]:
-    """Purge every client that has a retention period; one client's failure spares the others."""
+    """Purge every client that has a retention period; a failing client does not stop the rest."""
     results = []
     for client in Client.objects.filter(retention_days__isnull=False).order_by("pk"):
         try:
@@ -109,7 +109,7 @@ def purge_client(client: Client, now: datetime | None = None, *, batch_size: int
                     purger.close()
             else:
                 result.messages_deferred = True
-                logger.info("retention purge of client %s: a sync run holds the lock, "
+                logger.info("retention purge of client %s: a sync run is in progress, "
                             "messages wait for the next purge", client.pk)
     else:
         _purge_messages(client, cutoff, batch_size, result, None)
@@ -147,7 +147,7 @@ def _purge_messages(client: Client, cutoff: datetime, batch_size: int, result: P
 
 
 def _delete_messages(ids: list[int], purged_ids: list[int], cutoff: datetime) -> int:
-    """Delete the messages that are still expired and not locked; return how many went.
+    """Delete the messages that are still expired and not locked; return how many were deleted.
 
     A message whose Responsys row was deleted but which changed meanwhile (or was locked) stays,
     and is marked never pushed so that the next sync writes its row again.
@@ -160,10 +160,10 @@ def _delete_messages(ids: list[int], purged_ids: list[int], cutoff: datetime) ->
                        "WHERE message_id = ANY(%s)", [doomed])
         cursor.execute("DELETE FROM callbacks_message WHERE id = ANY(%s)", [doomed])
         deleted = cursor.rowcount
-        kept = sorted(set(purged_ids) - set(doomed))
-        if kept:
+        survivors = sorted(set(purged_ids) - set(doomed))
+        if survivors:
             cursor.execute("UPDATE callbacks_message SET pushed_version = 0 WHERE id = ANY(%s)",
-                           [kept])
+                           [survivors])
     return deleted
 
 
@@ -180,7 +180,7 @@ def _delete_in_batches(sql: str, client_id: int, cutoff: datetime, batch_size: i
 
 
 class _ResponsysPurger:
-    """Deletes DLR_REPORT rows by MESSAGE_ID and reports which ones are gone."""
+    """Deleter of DLR_REPORT rows by MESSAGE_ID that reports which rows no longer exist."""
 
     def __init__(self, client: Client, responsys: ResponsysClient | None,
                  poll_interval: float) -> None:
@@ -196,7 +196,7 @@ class _ResponsysPurger:
             self.responsys.close()
 
     def delete(self, message_ids: list[str]) -> list[str]:
-        """Delete these rows; return the ids whose row is gone (deleted or never there)."""
+        """Delete these rows; return the ids whose row no longer exists (deleted or never was)."""
         if not message_ids:
             return []
         if self.use_async:
@@ -206,6 +206,7 @@ class _ResponsysPurger:
                 if not (error.error_code in ASYNC_UNAVAILABLE_CODES
                         or isinstance(error, ResponsysNotFound) and not error.error_code):
                     raise
+                # NOTE: the emulator always offers the async API, so this fallback is untested.
                 logger.warning("client %s: asynchronous delete unavailable (%s), deleting "
                                "one record per call", self.client.pk, error.error_code or "404")
                 self.use_async = False
@@ -221,10 +222,10 @@ class _ResponsysPurger:
             requests[request_id] = chunk
         results = self.responsys.wait_for_async(list(requests), poll_interval=self.poll_interval,
                                                 timeout=ASYNC_TIMEOUT_SECONDS)
-        gone = []
+        deleted = []
         for request_id, chunk in requests.items():
-            gone += self._confirmed(results[request_id], chunk)
-        return gone
+            deleted += self._confirmed(results[request_id], chunk)
+        return deleted
 
     def _confirmed(self, result, chunk: list[str]) -> list[str]:
         if not result.ok:
@@ -233,16 +234,16 @@ class _ResponsysPurger:
                            len(chunk))
             return []
         rows = (result.response or {}).get("recordData", {}).get("records") or []
-        gone = []
+        deleted = []
         for message_id, row in zip(chunk, rows):
             first = row[0] if isinstance(row, list) and row else ""
             failed = isinstance(first, str) and first.startswith("DELETEFAILED")
             if not failed or RECORD_NOT_FOUND_TEXT in first.lower():
-                gone.append(message_id)
+                deleted.append(message_id)
             else:
                 logger.warning("client %s: Responsys kept row %s: %s", self.client.pk,
                                message_id, first.strip())
-        return gone
+        return deleted
 
     def _delete_one_by_one(self, message_ids: list[str]) -> list[str]:
         folder, table, key = self.layout.folder, self.layout.table, self.layout.primary_key

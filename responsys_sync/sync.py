@@ -3,9 +3,9 @@
 Exactly once per change: a message's `status_version` grows with every change of an exported
 column and `pushed_version` records the version Responsys last accepted. A run walks the
 pending messages in id order, 200 at a time, merges them, and marks a version pushed only for
-the rows Responsys accepted, and only if no newer version was pushed meanwhile. A run killed
-between a merge and its mark sends the same rows again next time; the merge replaces them by
-primary key, so the table gains no extra rows. Rejected rows (MERGEFAILED) stay pending and are
+the rows Responsys accepted, and only if no newer version was pushed meanwhile. When a run is killed
+between a merge and its mark, the next run sends the same rows again. The merge replaces them
+by primary key, so the table gains no extra rows. Rejected rows (MERGEFAILED) stay pending and are
 retried by the next run without blocking the rest of their batch. A change that lands during a
 run is pushed by that run when the walk has not passed the message yet, else by the next run.
 
@@ -17,6 +17,11 @@ the advisory lock on its connection.
 
 Two runs of one client never overlap: a run holds a PostgreSQL session advisory lock keyed by
 the client id, which the server releases by itself if the worker dies.
+
+NOTE: a merge that was on the wire when its worker died may still be applied by Responsys after
+the next run has started. Should that next run push a newer version of the same message first,
+the late older row would win. The window is the request's time on the wire, and the next
+scheduled run is minutes away, so this is accepted rather than guarded.
 """
 import logging
 import threading
@@ -43,11 +48,12 @@ from .models import SyncRejection, SyncRun
 
 logger = logging.getLogger(__name__)
 
-# First key of the two-integer advisory lock, so that our locks cannot collide with others.
+# First key of the two-integer advisory lock. Other code that takes two-integer advisory locks
+# must use another first key, or its locks would share ours.
 ADVISORY_LOCK_NAMESPACE = 7_301_001
 MERGE_API_NAME = "mergeTableMembers"
-# Share of the account's merge limit the pacer uses; the rest absorbs retried calls and the
-# jitter between our clock and the gateway's minute windows.
+# Share of the account's merge limit the pacer uses. The remaining 2% leaves room for retried
+# calls and for jitter between our clock and the gateway's minute windows.
 PACER_HEADROOM = 0.98
 REJECTION_REASON_MAX_CHARS = 2000
 TEXT_TYPES = frozenset({"CHAR", "STR25", "STR100", "STR500", "STR4000"})
@@ -78,11 +84,11 @@ NOTE_REJECTED_SQL = """
 
 
 class TableMismatch(Exception):
-    """The client's table exists with columns other than the expected ones."""
+    """Error raised when the client's table exists with other columns than the expected ones."""
 
 
 class PendingMessage(NamedTuple):
-    """The columns of a message that a DLR_REPORT row is built from."""
+    """Message columns that a DLR_REPORT row is built from."""
 
     id: int
     message_id: str
@@ -103,7 +109,7 @@ class PendingMessage(NamedTuple):
 
 @dataclass
 class Batch:
-    """Up to 200 pending messages and their DLR_REPORT rows, in the same order."""
+    """Batch of up to 200 pending messages and their DLR_REPORT rows, in the same order."""
 
     number: int
     messages: list[PendingMessage]
@@ -126,7 +132,7 @@ def client_sync_lock(client_id: int):
 
 
 class CallPacer:
-    """Spaces calls evenly so that no 60-second window holds more than `per_minute` of them.
+    """Pacer that spaces calls evenly, so no 60-second window contains more than `per_minute`.
 
     Thread-safe: each caller reserves the next free slot and sleeps until it comes.
     """
@@ -154,7 +160,7 @@ class CallPacer:
 
 
 class PacedSession(requests.Session):
-    """A requests session that passes every merge call, retries included, through a pacer."""
+    """Requests session that passes every merge call, retries included, through a pacer."""
 
     def __init__(self, pacer: CallPacer | None) -> None:
         super().__init__()
@@ -171,7 +177,7 @@ def _is_sync_merge_url(url: str) -> bool:
 
 
 def responsys_client_for(client: Client, pacer: CallPacer | None = None) -> ResponsysClient:
-    """Return a Responsys client for the client's account; its token is shared through Redis."""
+    """Return a Responsys client for the client's account, sharing its token through Redis."""
     store = CacheTokenStore(cache, f"responsys-token:{client.pk}:{client.responsys_username}")
     return ResponsysClient(
         client.responsys_login_url, client.responsys_username, client.responsys_password,
@@ -185,15 +191,16 @@ def run_sync(client_id: int, trigger: str = SyncRun.Trigger.SCHEDULED, task_id: 
              ) -> SyncRun:
     """Run one sync of the client and return its recorded SyncRun.
 
-    Returns a SKIPPED run when another run of the same client holds the lock. Responsys and
-    table errors end the run as FAILED (and count towards flagging the client); any other
+    Returns a SKIPPED run when another run of the same client has the lock. Responsys and
+    table errors end the run as FAILED and count towards flagging the client. Any other
     exception does the same and is then raised again. `responsys_factory` builds one Responsys
     client per thread (tests and the benchmark pass their own).
     """
     client = Client.objects.get(pk=client_id)
     with client_sync_lock(client_id) as acquired:
         if not acquired:
-            logger.info("sync of client %s skipped: another run holds the lock", client_id)
+            logger.info("sync of client %s skipped: another run of this client is in progress",
+                        client_id)
             return SyncRun.objects.create(client=client, trigger=trigger, task_id=task_id,
                                           status=SyncRun.Status.SKIPPED,
                                           finished_at=timezone.now())
@@ -310,9 +317,9 @@ def _pending_count(client_id: int) -> int:
 
 
 class SyncPipeline:
-    """Reads pending batches, keeps several merges in flight and marks what Responsys accepted.
+    """Pipeline that reads pending batches, keeps several merges in flight and marks accepts.
 
-    Only the run's own thread touches the database; merge threads only talk to Responsys.
+    Only the run's own thread uses the database. Merge threads only call Responsys.
     """
 
     def __init__(self, client: Client, run: SyncRun, layout: TableLayout,

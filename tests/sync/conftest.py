@@ -51,7 +51,7 @@ def change_status(client: Client, message_ids, status: str = "SUCCESS") -> int:
 
 
 def expected_table(client: Client) -> dict[str, dict[str, str]]:
-    """The DLR_REPORT rows our database says Responsys should hold, keyed by MESSAGE_ID."""
+    """Return the DLR_REPORT rows that our database implies, keyed by MESSAGE_ID."""
     client.refresh_from_db()
     layout = table_layout(client)
     zone = ZoneInfo(client.responsys_time_zone)
@@ -63,7 +63,7 @@ def expected_table(client: Client) -> dict[str, dict[str, str]]:
 
 
 def emulator_table(emulator, client: Client) -> dict[str, dict[str, str]]:
-    """The rows the emulator holds for the client's table; NULL cells read as ""."""
+    """Return the rows of the client's table in the emulator; NULL cells read as ""."""
     client.refresh_from_db()
     layout = table_layout(client)
     key = layout.names["MESSAGE_ID"]

@@ -9,7 +9,7 @@ from tests.sync.conftest import (FOLDER, TABLE, add_messages, change_status, emu
 
 
 @pytest.mark.django_db
-def test_first_run_pushes_every_pending_message_in_batches_of_200(sync_client, fresh_emulator):
+def test_first_run_pushes_all_in_batches(sync_client, fresh_emulator):
     add_messages(sync_client, 450)
 
     run = run_sync(sync_client.pk)

@@ -24,7 +24,7 @@ def finished_run(client, exclude=()):
 
 
 @pytest.mark.django_db
-def test_opting_in_enables_and_opting_out_disables_the_periodic_task(make_client):
+def test_opt_in_toggles_periodic_task(make_client):
     client = make_client()
     assert not PeriodicTask.objects.filter(name=periodic_task_name(client.pk)).exists()
 
@@ -38,7 +38,9 @@ def test_opting_in_enables_and_opting_out_disables_the_periodic_task(make_client
     client.save()
 
     task = PeriodicTask.objects.get(name=periodic_task_name(client.pk))
-    assert (enabled, disabled, task.enabled) == (True, False, True)
+    assert enabled is True
+    assert disabled is False
+    assert task.enabled is True
     assert task.interval.every == 30
 
 
@@ -53,7 +55,7 @@ def test_deleting_a_client_removes_its_periodic_task(make_client):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_opting_out_stops_a_running_sync_after_its_current_batch(make_client, fresh_emulator,
+def test_opt_out_stops_running_sync(make_client, fresh_emulator,
                                                                  celery_worker_process):
     client = make_client(emulator=fresh_emulator, opted_in=True)
     add_messages(client, 4000)
@@ -79,7 +81,7 @@ def test_opting_out_stops_a_running_sync_after_its_current_batch(make_client, fr
 
 
 @pytest.mark.django_db(transaction=True)
-def test_worker_killed_mid_run_loses_nothing_and_adds_no_rows(make_client, fresh_emulator,
+def test_killed_worker_loses_nothing(make_client, fresh_emulator,
                                                               private_worker):
     client = make_client(emulator=fresh_emulator)
     add_messages(client, 4000)
@@ -110,7 +112,7 @@ def test_worker_killed_mid_run_loses_nothing_and_adds_no_rows(make_client, fresh
 
 
 @pytest.mark.django_db
-def test_repeated_failures_flag_the_client_and_log_an_error(make_client, fresh_emulator,
+def test_repeated_failures_flag_client(make_client, fresh_emulator,
                                                             settings, caplog):
     settings.SYNC_FAILURES_BEFORE_FLAG = 3
     client = make_client(emulator=fresh_emulator, responsys_password="wrong-password")
@@ -127,13 +129,15 @@ def test_repeated_failures_flag_the_client_and_log_an_error(make_client, fresh_e
 
     assert [run.status for run in runs] == [SyncRun.Status.FAILED] * 3
     assert "INVALID_USER_NAME_PASSWORD" in runs[0].error
-    assert flagged_after_three == (True, 3)
+    assert flagged_after_three[0] is True
+    assert flagged_after_three[1] == 3
     errors = [record for record in caplog.records if record.levelno == logging.ERROR]
     assert len(errors) == 1
     assert "client flagged" in errors[0].getMessage()
     assert f"client {client.pk}" in errors[0].getMessage()
     assert good.status == SyncRun.Status.SUCCEEDED
-    assert (client.sync_flagged, client.consecutive_failed_syncs) == (False, 0)
+    assert client.sync_flagged is False
+    assert client.consecutive_failed_syncs == 0
 
 
 @pytest.mark.django_db
@@ -143,8 +147,12 @@ def test_history_keeps_counts_and_duration(sync_client):
     run = run_sync(sync_client.pk, trigger=SyncRun.Trigger.MANUAL, task_id="task-1")
 
     run.refresh_from_db()
-    assert (run.trigger, run.task_id) == (SyncRun.Trigger.MANUAL, "task-1")
-    assert (run.pending_at_start, run.batches, run.records_sent) == (250, 2, 250)
-    assert (run.records_accepted, run.records_rejected) == (250, 0)
+    assert run.trigger == SyncRun.Trigger.MANUAL
+    assert run.task_id == "task-1"
+    assert run.pending_at_start == 250
+    assert run.batches == 2
+    assert run.records_sent == 250
+    assert run.records_accepted == 250
+    assert run.records_rejected == 0
     assert run.duration is not None
     assert run.duration.total_seconds() >= 0

@@ -42,7 +42,7 @@ def test_second_run_of_the_same_client_is_skipped(sync_client, fresh_emulator):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_run_after_the_first_finished_is_not_skipped(sync_client, fresh_emulator):
+def test_sequential_runs_are_not_skipped(sync_client, fresh_emulator):
     add_messages(sync_client, 10)
 
     first = run_sync(sync_client.pk)
@@ -54,14 +54,14 @@ def test_a_run_after_the_first_finished_is_not_skipped(sync_client, fresh_emulat
 
 @pytest.mark.django_db(transaction=True)
 def test_different_clients_sync_at_the_same_time(make_client, fresh_emulator):
-    one = make_client("One", emulator=fresh_emulator, responsys_table="DLR_ONE")
-    two = make_client("Two", emulator=fresh_emulator, responsys_table="DLR_TWO")
-    add_messages(one, 800, prefix="one")
-    add_messages(two, 800, prefix="two")
+    first_client = make_client("One", emulator=fresh_emulator, responsys_table="DLR_ONE")
+    second_client = make_client("Two", emulator=fresh_emulator, responsys_table="DLR_TWO")
+    add_messages(first_client, 800, prefix="one")
+    add_messages(second_client, 800, prefix="two")
     fresh_emulator.control.set_faults("merge", slow_ms=300)
     results = {}
 
-    threads = [run_in_thread(one.pk, results, "one"), run_in_thread(two.pk, results, "two")]
+    threads = [run_in_thread(first_client.pk, results, "one"), run_in_thread(second_client.pk, results, "two")]
     for thread in threads:
         thread.join(timeout=60)
 
@@ -69,5 +69,5 @@ def test_different_clients_sync_at_the_same_time(make_client, fresh_emulator):
     assert results["two"].status == SyncRun.Status.SUCCEEDED
     assert results["one"].started_at < results["two"].finished_at
     assert results["two"].started_at < results["one"].finished_at
-    assert emulator_table(fresh_emulator, one) == expected_table(one)
-    assert emulator_table(fresh_emulator, two) == expected_table(two)
+    assert emulator_table(fresh_emulator, first_client) == expected_table(first_client)
+    assert emulator_table(fresh_emulator, second_client) == expected_table(second_client)

@@ -1,4 +1,4 @@
-"""The merge pacer spaces calls so that no minute holds more than the account allows."""
+"""The merge pacer spaces calls so that no minute contains more than the account allows."""
 import pytest
 
 from responsys_sync.sync import CallPacer, PacedSession, _is_sync_merge_url
@@ -34,7 +34,7 @@ def test_calls_are_spaced_evenly_under_the_limit():
     assert times[2] - times[1] == pytest.approx(60 / 980)
 
 
-def test_no_sixty_second_window_holds_more_than_the_limit():
+def test_pacer_window_stays_under_limit():
     fake = FakeTime()
     pacer = CallPacer(100, clock=fake.clock, sleep=fake.sleep)
 
@@ -45,7 +45,7 @@ def test_no_sixty_second_window_holds_more_than_the_limit():
     assert busiest >= 97
 
 
-def test_a_caller_that_was_slow_is_not_made_to_wait():
+def test_pacer_does_not_delay_late_caller():
     fake = FakeTime()
     pacer = CallPacer(60, headroom=1.0, clock=fake.clock, sleep=fake.sleep)
     pacer.wait()
@@ -63,7 +63,7 @@ def test_only_synchronous_merge_calls_are_paced():
     assert not _is_sync_merge_url("http://h/rest/api/v1.3/folder/F/suppData/T")
 
 
-def test_paced_session_without_a_pacer_is_a_plain_session():
+def test_paced_session_without_pacer():
     assert PacedSession(None).pacer is None
 
 

@@ -40,7 +40,7 @@ def add_event(client, message_id, received_at) -> StatusEvent:
 
 
 @pytest.mark.django_db
-def test_expired_local_data_is_deleted_and_recent_data_kept(make_client):
+def test_purge_deletes_only_expired_rows(make_client):
     client = make_client(retention_days=30)
     add_messages(client, 5)
     age_messages(client, ["msg-0000000", "msg-0000001", "msg-0000002"])
@@ -51,7 +51,9 @@ def test_expired_local_data_is_deleted_and_recent_data_kept(make_client):
 
     result = purge_client(client, batch_size=2)
 
-    assert (result.messages, result.events, result.raw_callbacks) == (3, 1, 1)
+    assert result.messages == 3
+    assert result.events == 1
+    assert result.raw_callbacks == 1
     assert set(Message.objects.filter(client=client).values_list("message_id", flat=True)) \
         == {"msg-0000003", "msg-0000004"}
     assert list(RawCallback.objects.filter(client=client)) == [new_raw]
@@ -106,7 +108,8 @@ def test_responsys_rows_of_expired_messages_are_deleted(make_client, fresh_emula
     result = purge_client(client, poll_interval=0.2)
 
     calls = fresh_emulator.control.call_counts()
-    assert (result.messages, result.responsys_rows) == (301, 300)
+    assert result.messages == 301
+    assert result.responsys_rows == 300
     assert calls["async_delete"] == 2
     assert calls["poll"] >= 1
     assert fresh_emulator.control.row_count(FOLDER, TABLE) == 150
@@ -145,25 +148,25 @@ def test_failed_responsys_delete_keeps_the_local_messages(make_client, fresh_emu
 
 
 @pytest.mark.django_db(transaction=True)
-def test_purge_skips_rows_the_webhook_holds_instead_of_waiting(make_client):
+def test_purge_skips_locked_rows(make_client):
     client = make_client(retention_days=30)
     add_messages(client, 10)
     age_messages(client, [f"msg-{number:07d}" for number in range(10)])
-    held = threading.Event()
+    row_locked = threading.Event()
     release = threading.Event()
 
     def hold_one_message():
         try:
             with transaction.atomic():
                 Message.objects.select_for_update().get(client=client, message_id="msg-0000004")
-                held.set()
+                row_locked.set()
                 release.wait(timeout=30)
         finally:
             connection.close()
 
     holder = threading.Thread(target=hold_one_message)
     holder.start()
-    held.wait(timeout=10)
+    row_locked.wait(timeout=10)
     started = time.monotonic()
     first = purge_client(client, batch_size=3)
     elapsed = time.monotonic() - started
@@ -204,8 +207,10 @@ def test_running_sync_defers_the_purge_of_messages(make_client, fresh_emulator):
     later = purge_client(client, poll_interval=0.2)
 
     assert deferred.messages_deferred is True
-    assert (deferred.messages, deferred.raw_callbacks) == (0, 1)
-    assert (later.messages, later.responsys_rows) == (2, 2)
+    assert deferred.messages == 0
+    assert deferred.raw_callbacks == 1
+    assert later.messages == 2
+    assert later.responsys_rows == 2
     assert fresh_emulator.control.row_count(FOLDER, TABLE) == 0
 
 

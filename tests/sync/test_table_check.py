@@ -34,7 +34,7 @@ def test_missing_table_is_created_with_the_dlr_columns(sync_client, fresh_emulat
 
 
 @pytest.mark.django_db
-def test_existing_table_with_other_columns_fails_with_expected_and_found(sync_client,
+def test_table_mismatch_names_both_column_lists(sync_client,
                                                                          fresh_emulator):
     create_table(fresh_emulator, [("MESSAGE_ID", "STR100"), ("STATUS", "STR25"),
                                   ("STATUS_TIMESTAMP", "STR25")])
