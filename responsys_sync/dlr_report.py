@@ -3,6 +3,7 @@
 One row per message, primary key MESSAGE_ID, merged with insertOnNoMatch and REPLACE_ALL so that
 sending the same version twice leaves the table unchanged.
 """
+import re
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
@@ -12,7 +13,7 @@ from .client import Column
 
 TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M:%S"
 
-# Logical column name, Responsys type, and the message attribute it is filled from.
+# Logical column name and Responsys type, in table order; message_record fills the values.
 DLR_COLUMNS = (
     ("MESSAGE_ID", "STR100"),
     ("RECIPIENT_ID", "STR100"),
@@ -28,6 +29,8 @@ DLR_COLUMNS = (
     ("READ_TIMESTAMP", "TIMESTAMP"),
 )
 PRIMARY_KEY = "MESSAGE_ID"
+# Responsys' field-name rules: up to 30 characters, a leading letter, no trailing underscore.
+VALID_COLUMN_NAME = re.compile(r"[A-Z][A-Z0-9_$#]{0,28}[A-Z0-9$#]|[A-Z][A-Z0-9$#]?")
 _STRING_LIMITS = {name: int(kind[3:]) for name, kind in DLR_COLUMNS if kind.startswith("STR")}
 
 
@@ -52,9 +55,29 @@ class TableLayout:
         return self.names[PRIMARY_KEY]
 
 
+class LayoutError(ValueError):
+    """Error raised when a client's column names cannot form a valid DLR_REPORT table."""
+
+
 def table_layout(client: Client) -> TableLayout:
+    """Return the client's table layout; raise LayoutError for unusable column names."""
     overrides = client.responsys_columns or {}
-    names = {logical: str(overrides.get(logical, logical)).upper() for logical, _ in DLR_COLUMNS}
+    if not isinstance(overrides, dict):
+        raise LayoutError("The client's column names must be an object such as "
+                          '{"MESSAGE_ID": "MSG_ID"}.')
+    unknown = sorted(set(overrides) - {logical for logical, _type in DLR_COLUMNS})
+    if unknown:
+        raise LayoutError(f"Unknown DLR_REPORT columns in the client's column names: "
+                          f"{', '.join(map(str, unknown))}.")
+    names = {logical: str(overrides.get(logical, logical)).strip().upper()
+             for logical, _ in DLR_COLUMNS}
+    invalid = [name for name in names.values() if not VALID_COLUMN_NAME.fullmatch(name)]
+    if invalid:
+        raise LayoutError(f"Invalid Responsys column names: {', '.join(invalid)}. A name has "
+                          "at most 30 letters, digits, _, $ or #, starts with a letter and "
+                          "does not end with _.")
+    if len(set(names.values())) != len(names):
+        raise LayoutError(f"Two DLR_REPORT columns share one name: {sorted(names.values())}.")
     return TableLayout(client.responsys_folder, client.responsys_table, names)
 
 

@@ -43,7 +43,7 @@ from django.utils import timezone
 from callbacks.models import Client
 
 from .client import CacheTokenStore, MergeOutcome, ResponsysClient, ResponsysError
-from .dlr_report import TableLayout, message_record, table_layout
+from .dlr_report import LayoutError, TableLayout, message_record, table_layout
 from .models import SyncRejection, SyncRun
 
 logger = logging.getLogger(__name__)
@@ -232,7 +232,7 @@ def _run_locked(client: Client, trigger: str, task_id: str, responsys_factory) -
         finally:
             responsys.close()
         SyncPipeline(client, run, layout, lambda: responsys_factory(client, pacer)).push_all()
-    except (ResponsysError, TableMismatch) as error:
+    except (ResponsysError, TableMismatch, LayoutError) as error:
         _finish_failed(client, run, str(error))
     except Exception as error:
         _finish_failed(client, run, f"{type(error).__name__}: {error}")

@@ -101,3 +101,20 @@ def test_changing_the_interval_updates_the_task(make_client):
     task = PeriodicTask.objects.get(name=periodic_task_name(client.pk))
     assert task.interval.every == 5
     assert PeriodicTask.objects.filter(name=periodic_task_name(client.pk)).count() == 1
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("columns, problem", [
+    ({"MESSAGE_ID": "Message ID"}, "Invalid Responsys column names: MESSAGE ID"),
+    ({"STATUS": "MESSAGE_ID"}, "Two DLR_REPORT columns share one name"),
+    ({"RIID": "X"}, "Unknown DLR_REPORT columns in the client's column names: RIID"),
+])
+def test_unusable_column_names_fail_the_run(make_client, fresh_emulator, columns, problem):
+    client = make_client(emulator=fresh_emulator, responsys_columns=columns)
+    add_messages(client, 1)
+
+    run = run_sync(client.pk)
+
+    assert run.status == "failed"
+    assert problem in run.error
+    assert fresh_emulator.control.call_counts()["merge"] == 0
