@@ -116,7 +116,6 @@ def main() -> int:
     run_env = load_run_env()
     host = os.environ.get("DLR_HOST", "127.0.0.1")
     port = os.environ.get("DLR_PORT", "8000")
-    base_url = f"http://{host}:{port}"
     login_port = os.environ.get("DLR_EMULATOR_LOGIN_PORT", "9101")
     api_port = os.environ.get("DLR_EMULATOR_API_PORT", "9102")
     database_url = os.environ.get("DATABASE_URL", "postgres://root@127.0.0.1:5432/dlr")
@@ -129,7 +128,7 @@ def main() -> int:
         "DJANGO_SETTINGS_MODULE": "dlr_project.settings",
         "DJANGO_SECRET_KEY": os.environ.get("DJANGO_SECRET_KEY", run_env["DJANGO_SECRET_KEY"]),
         "DATABASE_URL": database_url,
-        "DLR_PUBLIC_BASE_URL": os.environ.get("DLR_PUBLIC_BASE_URL", base_url),
+        "DLR_PUBLIC_BASE_URL": os.environ.get("DLR_PUBLIC_BASE_URL", f"http://{host}:{port}"),
         "DJANGO_ALLOWED_HOSTS": os.environ.get("DJANGO_ALLOWED_HOSTS", f"{host},127.0.0.1,localhost"),
         # Plain HTTP on loopback: session cookies must not require HTTPS here.
         "DJANGO_SECURE_COOKIES": os.environ.get("DJANGO_SECURE_COOKIES", "false"),
@@ -142,6 +141,15 @@ def main() -> int:
     manage(env, "collectstatic", "--noinput", "-v", "0")
 
     supervisor = Supervisor(env)
+    try:
+        return run_processes(supervisor, env, run_env, host, port, login_port, api_port)
+    finally:
+        supervisor.stop_all()
+
+
+def run_processes(supervisor, env, run_env, host, port, login_port, api_port) -> int:
+    """Start every process, print where to find them, and wait until Ctrl-C or a crash."""
+    base_url = f"http://{host}:{port}"
     emulator_password = run_env["DLR_EMULATOR_PASSWORD"]
     supervisor.start("Responsys emulator", [
         PYTHON, "-m", "responsys_emulator", "--host", "127.0.0.1", "--login-port", login_port,
@@ -174,14 +182,8 @@ def main() -> int:
 
     if not wait_for_http(f"{base_url}/healthz"):
         logger.error("the web server did not respond on %s/healthz within 30 s", base_url)
-        supervisor.stop_all()
         return 1
-
-    rate = os.environ.get("DLR_DEMO_TRAFFIC_RATE", "5")
-    if float(rate) > 0:
-        callback_url = manage(env, "demo_callback_url", "--base-url", base_url, capture=True)
-        supervisor.start("demo traffic", [PYTHON, "scripts/gupshup_traffic.py", callback_url,
-                                          "--rate", rate])
+    start_demo_traffic(supervisor, env, base_url)
 
     print(f"\nThe service is running.\n"
           f"  Dashboards:         {base_url}/\n"
@@ -194,16 +196,27 @@ def main() -> int:
           f"{demo_report}\n"
           "Press Ctrl-C to stop everything.\n", flush=True)
 
-    exit_code = 0
     while not stopping:
         exited = supervisor.first_exited()
         if exited:
             logger.error("%s exited with code %s; stopping the other processes", *exited)
-            exit_code = 1
-            break
+            return 1
         time.sleep(1)
-    supervisor.stop_all()
-    return exit_code
+    return 0
+
+
+def start_demo_traffic(supervisor, env, base_url) -> None:
+    rate = os.environ.get("DLR_DEMO_TRAFFIC_RATE", "5")
+    if float(rate) <= 0:
+        logger.info("demo traffic disabled (DLR_DEMO_TRAFFIC_RATE=%s)", rate)
+        return
+    result = subprocess.run([PYTHON, "manage.py", "demo_callback_url", "--base-url", base_url],
+                            cwd=ROOT, env=env, text=True, capture_output=True)
+    if result.returncode != 0:
+        logger.warning("no demo traffic: %s", result.stderr.strip().splitlines()[-1:])
+        return
+    supervisor.start("demo traffic", [PYTHON, "scripts/gupshup_traffic.py",
+                                      result.stdout.strip(), "--rate", rate])
 
 
 if __name__ == "__main__":
