@@ -20,3 +20,6 @@ WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
 STORAGES = {**STORAGES, "staticfiles": {  # noqa: F405
     "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+
+# Two suites running at once on one machine need different test databases.
+DATABASES["default"]["TEST"] = {"NAME": os.environ.get("DLR_TEST_DATABASE", "test_dlr")}  # noqa: F405
