@@ -134,29 +134,39 @@ def client_sync_lock(client_id: int):
 class CallPacer:
     """Pacer that spaces calls evenly, so no 60-second window contains more than `per_minute`.
 
-    Thread-safe: each caller reserves the next free slot and sleeps until it comes.
+    Slots follow a fixed schedule of `headroom * per_minute` calls a minute. A caller that
+    comes late may use up to `catch_up` missed slots at once, so a slow moment in the run does
+    not lower the rate for good. Any 60-second window then contains at most
+    `headroom * per_minute + catch_up` calls, which must stay under `per_minute`.
+    Thread-safe: each caller reserves the next slot and sleeps until it comes.
     """
 
     def __init__(self, per_minute: float, headroom: float = PACER_HEADROOM,
-                 clock: Callable[[], float] = time.monotonic,
+                 catch_up: int | None = None, clock: Callable[[], float] = time.monotonic,
                  sleep: Callable[[float], None] = time.sleep) -> None:
         if per_minute <= 0:
             raise ValueError(f"per_minute must be positive, got {per_minute!r}")
         self.interval = 60.0 / (per_minute * headroom)
+        if catch_up is None:
+            # Half of the headroom, so retried calls still find room in the window.
+            catch_up = int(per_minute * (1 - headroom) / 2)
+        self.catch_up = max(0, catch_up)
         self._clock = clock
         self._sleep = sleep
         self._lock = threading.Lock()
-        self._next_slot = 0.0
+        self._next_slot: float | None = None
         self.waited_seconds = 0.0
 
     def wait(self) -> None:
         with self._lock:
             now = self._clock()
-            slot = max(now, self._next_slot)
+            earliest = now - self.catch_up * self.interval
+            slot = now if self._next_slot is None else max(self._next_slot, earliest)
             self._next_slot = slot + self.interval
-            self.waited_seconds += slot - now
-        if slot > now:
-            self._sleep(slot - now)
+            delay = max(0.0, slot - now)
+            self.waited_seconds += delay
+        if delay:
+            self._sleep(delay)
 
 
 class PacedSession(requests.Session):

@@ -70,3 +70,32 @@ def test_paced_session_without_pacer():
 def test_limit_must_be_positive():
     with pytest.raises(ValueError):
         CallPacer(0)
+
+
+def test_pacer_catches_up_missed_slots_within_limit():
+    fake = FakeTime()
+    pacer = CallPacer(1000, headroom=0.98, clock=fake.clock, sleep=fake.sleep)
+    pacer.wait()
+
+    fake.now += 2.0
+    times = send_times(pacer, fake, 40)
+
+    assert pacer.catch_up == 10
+    assert times[:10] == [102.0] * 10
+    assert times[11] - times[10] == pytest.approx(60 / 980)
+
+
+def test_pacer_with_catch_up_stays_under_limit():
+    fake = FakeTime()
+    pacer = CallPacer(1000, clock=fake.clock, sleep=fake.sleep)
+    times = []
+    for number in range(3000):
+        if number % 100 == 0:
+            fake.now += 3.0
+        pacer.wait()
+        times.append(fake.now)
+
+    busiest = max(sum(1 for t in times[index:index + 1100] if t < start + 60)
+                  for index, start in enumerate(times))
+
+    assert busiest <= 1000
