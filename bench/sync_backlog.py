@@ -18,6 +18,7 @@ Between scenarios every message is marked never pushed and the emulator is reset
 import argparse
 import json
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -205,6 +206,8 @@ def main() -> None:
         worker_main(args.database_url, args.client_id)
         return
 
+    # SIGTERM becomes SystemExit, so the emulator subprocess is stopped on the way out.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(1))
     ensure_database(args.database_url)
     setup_django(args.database_url)
     from responsys_emulator.testing import EmulatorProcess
