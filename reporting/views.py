@@ -1,5 +1,4 @@
 """Marketer dashboards: the overview, the message explorer, one message's history, CSV export."""
-import json
 import logging
 
 from django.contrib.auth.decorators import login_required
@@ -43,7 +42,7 @@ def overview(request):
     }
     return render(request, "reporting/overview.html", {
         **_filter_context(selection), "overview": data,
-        "chart_json": json.dumps(chart), "has_data": bool(data.total_with_status or data.no_status),
+        "chart": chart, "has_data": bool(data.total_with_status or data.no_status),
     })
 
 
