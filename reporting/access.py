@@ -1,4 +1,4 @@
-"""Which clients a user may see: staff see all, marketers the clients they are members of."""
+"""Client visibility: staff see every client, marketers the clients they are members of."""
 from callbacks.models import Client
 
 

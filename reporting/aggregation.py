@@ -6,8 +6,8 @@ table. Recomputing a whole bucket is idempotent, so reading a few minutes before
 (to catch transactions that committed late) costs time but never double-counts.
 
 Accepted imprecision: a late event with an earlier event time moves a message to an earlier
-hour, and the refresh cannot know the hour it left; the periodic reconcile recomputes the last
-few days in full and clears that within its interval.
+hour, and the refresh cannot know the hour it left. The periodic reconcile recomputes the last
+few days in full, so such a message is counted in the right hour within the reconcile interval.
 """
 import logging
 from dataclasses import dataclass
@@ -30,7 +30,7 @@ _PAIRS_PER_STATEMENT = 500
 _BUCKET_COLUMNS = "client_id, hour, sender, status, cause, error_code, channel, " \
                   "messages, sent, delivered, read"
 
-# One row per bucket key; the funnel columns use the step timestamps and the current status,
+# One row per bucket key. The funnel columns read the step timestamps and the current status,
 # so a message counts as delivered even when its SUCCESS event never arrived but READ did.
 _SELECT_BUCKETS = """
 SELECT m.client_id, date_trunc('hour', m.first_event_at), m.sender, COALESCE(m.status, ''),
@@ -160,7 +160,7 @@ def refresh_changed() -> RefreshResult:
     started = timezone.now()
     with transaction.atomic(), connection.cursor() as cursor:
         if not _take_lock(cursor):
-            logger.info("message bucket refresh skipped: another refresh holds the lock")
+            logger.info("message bucket refresh skipped: another refresh is running")
             return RefreshResult(buckets=0, messages_through=watermark.updated_through,
                                  skipped=True)
         pairs = _touched_pairs(cursor, watermark.updated_through - _overlap())

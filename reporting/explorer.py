@@ -51,7 +51,7 @@ class Page:
 
 
 def page_of(queryset, cursor: str | None, size: int = PAGE_SIZE) -> Page:
-    """One page of `queryset`, newest first, starting after `cursor` (None: the first page)."""
+    """Return one page of `queryset`, newest first, after `cursor` (None for the first page)."""
     position = decode_cursor(cursor) if cursor else None
     if position is not None:
         moment, pk = position

@@ -1,6 +1,7 @@
 """The selection a marketer makes on every dashboard page, parsed once from query parameters.
 
-The overview, the explorer, the CSV export and the API all read the same parameters:
+The overview, the explorer, the CSV export and the API all read the same parameters.
+They are
 `client` (repeatable), `range` (today, 7d, 30d or custom), `from` and `to` (YYYY-MM-DD, for a
 custom range), `sender`, `status` (one of the six, or `none` for messages with no status yet),
 `cause` (a cause text or an error code), `channel`, and `q` (a message id, recipient id or
@@ -39,7 +40,7 @@ def _day_start(day: date) -> datetime:
 
 @dataclass
 class Selection:
-    """What to show: the clients the user chose among those visible, a date range and filters."""
+    """A selection: the chosen clients among those visible, a date range and filters."""
 
     clients: list[Client]
     available_clients: list[Client]
@@ -99,7 +100,7 @@ class Selection:
         return queryset
 
     def bucket_filter(self, period: str = "hour") -> Q:
-        """The same selection over the hourly or daily buckets (the search term does not apply).
+        """Return the selection as a filter on hourly or daily buckets, without the search term.
 
         `period` names the bucket's time column: "hour" or "day".
         """
@@ -138,7 +139,7 @@ class Selection:
         return condition
 
     def query_string(self, **overrides) -> str:
-        """The selection as query parameters, for links that keep it (export, pages, API)."""
+        """Return the selection as query parameters, for links that keep it (export, pages)."""
         pairs = [("client", client_id) for client_id in self.chosen_client_ids]
         values = {"range": self.preset, "sender": self.sender, "status": self.status,
                   "cause": self.cause, "channel": self.channel, "q": self.search}

@@ -155,7 +155,7 @@ def _fill_series(overview: Overview, selection: Selection, points) -> None:
 
 
 def last_syncs(client_ids: list[int]) -> list[SyncRun]:
-    """The latest sync run of each client, newest first."""
+    """Return the latest sync run of each client, newest first."""
     runs = (SyncRun.objects.filter(client_id__in=client_ids).select_related("client")
             .order_by("client_id", "-started_at").distinct("client_id"))
     return sorted(runs, key=lambda run: run.started_at, reverse=True)

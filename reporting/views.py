@@ -31,7 +31,7 @@ def _filter_context(selection: Selection) -> dict:
 
 @login_required
 def overview(request):
-    """Totals, funnel, failures, time series, top senders and last syncs for a selection."""
+    """Show totals, funnel, failures, time series, top senders and last syncs of a selection."""
     selection = Selection.from_params(request.user, request.GET)
     data = build_overview(selection)
     label_format = "%d %b %H:00" if data.granularity == "hour" else "%d %b"
@@ -48,7 +48,7 @@ def overview(request):
 
 @login_required
 def message_list(request):
-    """The message explorer: newest first, keyset pages, searchable."""
+    """Show the message explorer: newest first, in keyset pages, searchable."""
     selection = Selection.from_params(request.user, request.GET)
     page = page_of(selection.messages(), request.GET.get("after"))
     return render(request, "reporting/messages.html", {
@@ -59,7 +59,7 @@ def message_list(request):
 
 @login_required
 def message_detail(request, pk: int):
-    """One message with its full event history, raw values included."""
+    """Show one message with its full event history, raw values included."""
     try:
         message = Message.objects.select_related("client").get(
             pk=pk, client__in=visible_clients(request.user))

@@ -1,4 +1,4 @@
-"""Who sees what: a client's marketer, another client's marketer, an outsider, and staff."""
+"""Access by role: a client's marketer, another client's marketer, an outsider, and staff."""
 import pytest
 
 from tests.reporting.conftest import add_message
@@ -61,7 +61,7 @@ def test_marketer_can_open_own_message(client, alice, acme_message):
     assert response.status_code == 200
 
 
-def test_other_marketer_does_not_find_the_message_by_search(client, bob, acme_message):
+def test_search_hides_other_clients_message(client, bob, acme_message):
     response = as_user(client, bob).get("/messages/?q=acme-secret-1")
     assert response.context["page"].messages == []
 

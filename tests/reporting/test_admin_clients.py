@@ -66,7 +66,7 @@ def test_rotate_token_issues_a_new_callback_token(staff_browser, acme):
 
 
 @pytest.mark.django_db
-def test_rotate_token_keeps_the_old_token_for_the_grace_period(staff_browser, acme):
+def test_rotate_token_keeps_old_digest(staff_browser, acme):
     old_digest = acme.callback_token_digest
     run_action(staff_browser, "rotate_token", acme)
     acme.refresh_from_db()

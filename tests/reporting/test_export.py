@@ -46,7 +46,7 @@ def test_export_applies_the_filters(browser, acme):
     assert [row["status"] for row in rows] == ["OTHER"]
 
 
-def test_export_fills_the_recipient_id_from_the_clients_source(browser, acme):
+def test_export_recipient_id_from_extra(browser, acme):
     Client.objects.filter(pk=acme.pk).update(recipient_id_source="extra_key",
                                               recipient_id_extra_part="riid")
     add_message(acme, "READ", extra="campaign=5|riid=R-900")
