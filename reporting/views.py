@@ -42,6 +42,8 @@ def overview(request):
     }
     return render(request, "reporting/overview.html", {
         **_filter_context(selection), "overview": data,
+        "tiles": [(code, label, count, STATUS_COLOURS[code])
+                  for code, label, count in data.status_rows],
         "chart": chart, "has_data": bool(data.total_with_status or data.no_status),
     })
 
