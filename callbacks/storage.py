@@ -22,13 +22,14 @@ and cannot deadlock.
 """
 import json
 import logging
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
 
 import orjson
 import psycopg
-from django.db import connection, transaction
+from django.db import OperationalError, connection, transaction
 from django.utils import timezone
 
 from .models import QuarantinedEvent, RawCallback
@@ -121,20 +122,20 @@ WITH rid AS (
   SELECT nextval(pg_get_serial_sequence('callbacks_rawcallback', 'id')) AS id
 ),
 input AS (
-  SELECT * FROM unnest(
-    %(message_id)s::text[], %(wa_message_id)s::text[], %(status)s::text[], %(status_key)s::text[],
-    %(raw_status)s::text[], %(cause)s::text[], %(error_code)s::text[], %(error_title)s::text[],
-    %(event_time)s::timestamptz[], %(phone)s::text[], %(sender)s::text[], %(channel)s::text[],
-    %(extra)s::text[], %(format)s::text[], %(raw)s::jsonb[]
-  ) AS t(message_id, wa_message_id, status, status_key, raw_status, cause, error_code,
-         error_title, event_time, phone, sender, channel, extra, format, raw)
+  SELECT * FROM json_to_recordset(%(events)s::json) AS t(
+    message_id text, wa_message_id text, status text, status_key text, raw_status text,
+    cause text, error_code text, error_title text, event_time timestamptz, phone text,
+    sender text, channel text, extra text, format text, raw jsonb)
 ),
 resolved AS (
   -- An event that carries only the WhatsApp id joins the message that already has that id.
+  -- The `<> ''` lets the planner use the partial index message_wa_id instead of a scan whose
+  -- cost estimate would also switch on JIT compilation (about a second per execution).
   SELECT i.*, COALESCE(
     CASE WHEN i.message_id = i.wa_message_id THEN (
       SELECT m.message_id FROM callbacks_message m
-      WHERE m.client_id = %(client_id)s AND m.wa_message_id = i.wa_message_id LIMIT 1)
+      WHERE m.client_id = %(client_id)s AND m.wa_message_id = i.wa_message_id
+        AND m.wa_message_id <> '' LIMIT 1)
     END, i.message_id) AS resolved_id
   FROM input i
 ),
@@ -216,7 +217,7 @@ quarantine AS (
   -- The foreign key to the raw row is checked at the end of the statement, when it exists.
   INSERT INTO callbacks_quarantinedevent (client_id, raw_callback_id, created_at, raw, reason)
   SELECT %(client_id)s, (SELECT id FROM rid), %(now)s, q.raw, q.reason
-  FROM unnest(%(rejected_raw)s::text[], %(rejected_reason)s::text[]) AS q(raw, reason)
+  FROM json_to_recordset(%(rejected_events)s::json) AS q(raw text, reason text)
 )
 SELECT r.id, r.outcome, r.event_count, r.duplicate_count, c.by_status
 FROM raw r CROSS JOIN counts c
@@ -253,15 +254,14 @@ def _fallback_outcome(result: ParseResult) -> str:
     return RawCallback.Outcome.EMPTY
 
 
-def _event_columns(result: ParseResult) -> tuple[dict[str, list], list[RejectedEvent]]:
-    columns = {name: [] for name in (
-        "message_id", "wa_message_id", "status", "status_key", "raw_status", "cause",
-        "error_code", "error_title", "event_time", "phone", "sender", "channel", "extra",
-        "format", "raw")}
+def _event_rows(result: ParseResult) -> tuple[list[dict], list[RejectedEvent]]:
+    """Return the events as rows for the statement, and every event that must be quarantined."""
+    rows = []
     rejected = list(result.rejected)
 
     # Within one body an enqueued event may carry both ids while a later one carries only the
-    # WhatsApp id; join them here because the SQL lookup cannot see rows of the same statement.
+    # WhatsApp id. They are joined here because the SQL lookup cannot see rows of the same
+    # statement.
     gupshup_id_by_wa_id = {
         event.wa_message_id: event.message_id
         for event in result.events
@@ -277,17 +277,32 @@ def _event_columns(result: ParseResult) -> tuple[dict[str, list], list[RejectedE
         wa_message_id = _clean(event.wa_message_id, MAX_ID_LENGTH)
         if message_id == wa_message_id:
             message_id = gupshup_id_by_wa_id.get(wa_message_id, message_id)
-        columns["message_id"].append(message_id)
-        columns["wa_message_id"].append(wa_message_id)
-        columns["status"].append(event.status)
-        columns["status_key"].append(event.status or _clean(event.raw_status.lower(), 100) or "unknown")
-        columns["event_time"].append(event.event_time)
+        row = {
+            "message_id": message_id,
+            "wa_message_id": wa_message_id,
+            "status": event.status,
+            "status_key": event.status or _clean(event.raw_status.lower(), 100) or "unknown",
+            "event_time": event.event_time,
+            "extra": _clean(event.extra),
+            "format": event.format,
+            "raw": event.raw,
+        }
         for name, limit in TEXT_LIMITS.items():
-            columns[name].append(_clean(getattr(event, name), limit))
-        columns["extra"].append(_clean(event.extra))
-        columns["format"].append(event.format)
-        columns["raw"].append(_raw_json(event.raw))
-    return columns, rejected
+            row[name] = _clean(getattr(event, name), limit)
+        rows.append(row)
+    return rows, rejected
+
+
+def _json_param(value: object) -> str:
+    """Return `value` as JSON text that PostgreSQL's json and jsonb types accept."""
+    try:
+        text = orjson.dumps(value, default=str).decode()
+    except TypeError:
+        # orjson rejects lone surrogates; the standard library writes them and _clean drops them.
+        text = _clean(json.dumps(value, default=str, ensure_ascii=False))
+    # jsonb rejects the \u0000 escape, which can only come from raw values here because text
+    # columns went through _clean. The raw body itself is kept byte for byte in bytea.
+    return text.replace("\\u0000", "\\ufffd") if "\\u0000" in text else text
 
 
 def store_callback(client_id: int, request: RequestInfo, result: ParseResult) -> StoreResult:
@@ -296,9 +311,9 @@ def store_callback(client_id: int, request: RequestInfo, result: ParseResult) ->
     The caller returns 200 only after this returns, so Gupshup never gets a 200 for data that was
     not committed. Inside an outer transaction the statement joins it under a savepoint.
     """
-    columns, rejected = _event_columns(result)
+    rows, rejected = _event_rows(result)
     params = {
-        **columns,
+        "events": _json_param(rows),
         "client_id": client_id,
         "now": request.received_at,
         "method": request.method,
@@ -308,10 +323,11 @@ def store_callback(client_id: int, request: RequestInfo, result: ParseResult) ->
         "remote_addr": request.remote_addr,
         "result_format": result.format,
         "rejected": len(rejected),
-        "event_total": len(columns["message_id"]),
+        "event_total": len(rows),
         "fallback_outcome": _fallback_outcome(result),
-        "rejected_raw": [_quarantined_text(item.raw) for item in rejected],
-        "rejected_reason": [_clean(item.reason) for item in rejected],
+        "rejected_events": _json_param([
+            {"raw": _quarantined_text(item.raw), "reason": _clean(item.reason)}
+            for item in rejected]),
     }
     if connection.in_atomic_block:
         # A savepoint keeps the caller's transaction usable if the statement fails.
@@ -331,14 +347,56 @@ _EXPLICIT_ONLY = 2**31
 
 
 def _execute_prepared(sql: str, params: dict) -> tuple:
-    """Run one statement with server-side binding, prepared once per connection."""
-    with connection.cursor() as django_cursor:
-        pg_connection = django_cursor.cursor.connection
-        if pg_connection.prepare_threshold is None:
-            pg_connection.prepare_threshold = _EXPLICIT_ONLY
-        with connection.wrap_database_errors, psycopg.Cursor(pg_connection) as cursor:
-            cursor.execute(sql, params, prepare=True)
-            return cursor.fetchone()
+    """Run one statement with server-side binding, prepared once per connection.
+
+    Django's per-request health check would add a `SELECT 1` round trip to every callback, so
+    the connection is used directly. A connection that the server closed while it was idle fails
+    on first use, and the statement is then retried once on a new connection. The retry is
+    safe: a failed statement wrote nothing, and one that committed just before its connection
+    broke has its events counted as duplicates the second time.
+    """
+    reused = connection.connection is not None
+    try:
+        return _run_prepared(sql, params)
+    except OperationalError as error:
+        if not reused or connection.in_atomic_block:
+            raise
+        logger.warning("database connection failed (%s); retrying the callback once on a new "
+                       "connection", str(error).strip())
+        connection.close()
+        return _run_prepared(sql, params)
+
+
+def _run_prepared(sql: str, params: dict) -> tuple:
+    native_sql, names = _native_placeholders(sql)
+    connection.ensure_connection()
+    pg_connection = connection.connection
+    if pg_connection.prepare_threshold is None:
+        pg_connection.prepare_threshold = _EXPLICIT_ONLY
+    with connection.wrap_database_errors, psycopg.RawCursor(pg_connection) as cursor:
+        cursor.execute(native_sql, [params[name] for name in names], prepare=True)
+        return cursor.fetchone()
+
+
+@lru_cache(maxsize=8)
+def _native_placeholders(sql: str) -> tuple[str, tuple[str, ...]]:
+    """Return `sql` with each %(name)s turned into $1, $2... and the names in that order.
+
+    psycopg parses %(name)s placeholders again on every execution of a statement longer than
+    4 kB; in bench/webhook_profile.py that was a visible share of a single-event callback.
+    """
+    names: list[str] = []
+
+    def number(match: re.Match) -> str:
+        name = match.group(1)
+        if name not in names:
+            names.append(name)
+        return f"${names.index(name) + 1}"
+
+    return _PLACEHOLDER.sub(number, sql), tuple(names)
+
+
+_PLACEHOLDER = re.compile(r"%\((\w+)\)s")
 
 
 def _quarantined_text(raw: object) -> str:

@@ -89,7 +89,7 @@ def _handle(http_request, token):
         logger.exception("callback returned 503: database unavailable for the token lookup")
         return _unavailable()
     if client is None:
-        logger.info("callback returned 404: token not found")
+        logger.debug("callback returned 404: token not found")
         return _json({"detail": "Not found."}, status=404)
 
     remote_addr = _ip_or_none(http_request.META.get("REMOTE_ADDR"))

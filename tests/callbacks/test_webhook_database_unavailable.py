@@ -40,6 +40,23 @@ def post_in_thread(path: str, body: bytes, responses: list) -> threading.Thread:
     return thread
 
 
+def lock_waiters(connection: psycopg.Connection) -> list:
+    return connection.execute(
+        "SELECT pid FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+        " AND query LIKE '%%callbacks_rawcallback%%'").fetchall()
+
+
+def hold_message_lock(blocker: psycopg.Connection, client_id: int, message_id: str) -> None:
+    """Insert the message without committing, so the webhook's upsert of it has to wait."""
+    blocker.execute("BEGIN")
+    blocker.execute(
+        "INSERT INTO callbacks_message (client_id, message_id, wa_message_id, phone, sender,"
+        " channel, extra, status_rank, cause, error_code, error_title, first_event_at,"
+        " status_version, pushed_version, last_push_error, created_at, updated_at)"
+        " VALUES (%s, %s, '', '', '', 'WHATSAPP', '', 0, '', '', '', now(), 0, 0, '', now(),"
+        " now())", [client_id, message_id])
+
+
 def closed_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -53,21 +70,14 @@ def test_backend_terminated_mid_request_answers_503_and_writes_nothing(gupshup_c
     responses = []
 
     with admin_connection() as blocker, admin_connection() as killer:
-        # An uncommitted insert of the same message makes the webhook's upsert wait on it.
-        blocker.execute("BEGIN")
-        blocker.execute(
-            "INSERT INTO callbacks_message (client_id, message_id, wa_message_id, phone, sender,"
-            " channel, extra, status_rank, cause, error_code, error_title, first_event_at,"
-            " status_version, pushed_version, last_push_error, created_at, updated_at)"
-            " VALUES (%s, %s, '', '', '', 'WHATSAPP', '', 0, '', '', '', now(), 0, 0, '', now(),"
-            " now())", [gupshup_client.id, locked_id])
+        hold_message_lock(blocker, gupshup_client.id, locked_id)
 
         thread = post_in_thread(gupshup_client.callback_path, body.encode(), responses)
-        waiting = wait_until(lambda: killer.execute(
-            "SELECT pid FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
-            " AND query LIKE '%%callbacks_rawcallback%%'").fetchall(),
-            message="webhook statement never waited on the lock")
-        killer.execute("SELECT pg_terminate_backend(%s)", [waiting[0][0]])
+        # The webhook retries once on a new connection, so its backend is terminated twice.
+        for attempt in range(2):
+            waiting = wait_until(lambda: lock_waiters(killer),
+                                 message=f"webhook statement {attempt + 1} never waited on the lock")
+            killer.execute("SELECT pg_terminate_backend(%s)", [waiting[0][0]])
         thread.join(timeout=30)
         blocker.execute("ROLLBACK")
 
@@ -126,3 +136,24 @@ def test_database_on_closed_port_after_token_is_cached_answers_503(gupshup_clien
 
     assert responses[0].status_code == 503
     assert StatusEvent.objects.count() == 0
+
+
+def test_one_terminated_backend_is_retried_and_stored_once(gupshup_client):
+    locked_id = unique_message_id()
+    body = json.dumps([enterprise_event(locked_id, "SENT")])
+    responses = []
+
+    with admin_connection() as blocker, admin_connection() as killer:
+        hold_message_lock(blocker, gupshup_client.id, locked_id)
+        thread = post_in_thread(gupshup_client.callback_path, body.encode(), responses)
+        waiting = wait_until(lambda: lock_waiters(killer),
+                             message="webhook statement never waited on the lock")
+        killer.execute("SELECT pg_terminate_backend(%s)", [waiting[0][0]])
+        wait_until(lambda: lock_waiters(killer), message="the retry never waited on the lock")
+        blocker.execute("ROLLBACK")
+        thread.join(timeout=30)
+
+    assert responses[0].status_code == 200
+    assert RawCallback.objects.count() == 1
+    assert StatusEvent.objects.get().message_id == locked_id
+    assert Message.objects.get().status == "SENT"
