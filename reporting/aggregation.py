@@ -42,15 +42,17 @@ SELECT m.client_id, date_trunc('hour', m.first_event_at), m.sender, COALESCE(m.s
        count(*) FILTER (WHERE m.delivered_at IS NOT NULL OR m.read_at IS NOT NULL
                         OR m.status IN ('SUCCESS', 'READ')),
        count(*) FILTER (WHERE m.read_at IS NOT NULL OR m.status = 'READ')
-FROM callbacks_message m
+FROM {source}
 """
 _GROUP_BUCKETS = " GROUP BY 1, 2, 3, 4, 5, 6, 7"
+_ALL_MESSAGES = "callbacks_message m"
+_ALL_HOURS = "reporting_messagebucket b"
 
 _DAILY_COLUMNS = _BUCKET_COLUMNS.replace("hour", "day")
 _SELECT_DAYS = """
 SELECT b.client_id, date_trunc('day', b.hour), b.sender, b.status, b.cause, b.error_code,
        b.channel, sum(b.messages), sum(b.sent), sum(b.delivered), sum(b.read)
-FROM reporting_messagebucket b
+FROM {source}
 """
 
 
@@ -77,10 +79,15 @@ def _recompute_pairs(cursor, client_ids: list[int], hours: list[datetime]) -> No
         "WHERE b.client_id = t.client_id AND b.hour = t.hour",
         [client_ids, hours],
     )
+    # A LATERAL subquery with OFFSET 0 (which PostgreSQL does not flatten into a join) makes
+    # it range-scan (client, first_event_at) once per bucket. A plain join, or a flattened
+    # LATERAL, was planned as a sequential scan of the whole message table.
+    source = (f"{target} CROSS JOIN LATERAL (SELECT * FROM callbacks_message m0 "
+              "WHERE m0.client_id = t.client_id AND m0.first_event_at >= t.hour "
+              "AND m0.first_event_at < t.hour + interval '1 hour' OFFSET 0) AS m")
     cursor.execute(
-        f"INSERT INTO reporting_messagebucket ({_BUCKET_COLUMNS}) {_SELECT_BUCKETS} "
-        f"JOIN {target} ON m.client_id = t.client_id AND m.first_event_at >= t.hour "
-        "AND m.first_event_at < t.hour + interval '1 hour'" + _GROUP_BUCKETS,
+        f"INSERT INTO reporting_messagebucket ({_BUCKET_COLUMNS}) "
+        f"{_SELECT_BUCKETS.format(source=source)}{_GROUP_BUCKETS}",
         [client_ids, hours],
     )
 
@@ -92,10 +99,12 @@ def _recompute_days(cursor, client_ids: list[int], days: list[datetime]) -> None
         "WHERE d.client_id = t.client_id AND d.day = t.day",
         [client_ids, days],
     )
+    source = (f"{target} CROSS JOIN LATERAL (SELECT * FROM reporting_messagebucket b0 "
+              "WHERE b0.client_id = t.client_id AND b0.hour >= t.day "
+              "AND b0.hour < t.day + interval '1 day' OFFSET 0) AS b")
     cursor.execute(
-        f"INSERT INTO reporting_dailymessagebucket ({_DAILY_COLUMNS}) {_SELECT_DAYS} "
-        f"JOIN {target} ON b.client_id = t.client_id AND b.hour >= t.day "
-        "AND b.hour < t.day + interval '1 day'" + _GROUP_BUCKETS,
+        f"INSERT INTO reporting_dailymessagebucket ({_DAILY_COLUMNS}) "
+        f"{_SELECT_DAYS.format(source=source)}{_GROUP_BUCKETS}",
         [client_ids, days],
     )
 
@@ -131,11 +140,11 @@ def rebuild_all() -> RefreshResult:
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_KEY])
         cursor.execute("DELETE FROM reporting_messagebucket")
         cursor.execute(f"INSERT INTO reporting_messagebucket ({_BUCKET_COLUMNS}) "
-                       f"{_SELECT_BUCKETS}{_GROUP_BUCKETS}")
+                       f"{_SELECT_BUCKETS.format(source=_ALL_MESSAGES)}{_GROUP_BUCKETS}")
         buckets = cursor.rowcount
         cursor.execute("DELETE FROM reporting_dailymessagebucket")
         cursor.execute(f"INSERT INTO reporting_dailymessagebucket ({_DAILY_COLUMNS}) "
-                       f"{_SELECT_DAYS}{_GROUP_BUCKETS}")
+                       f"{_SELECT_DAYS.format(source=_ALL_HOURS)}{_GROUP_BUCKETS}")
         _save_watermark(started)
     logger.info("message buckets rebuilt: %s buckets, watermark %s", buckets, started.isoformat())
     return RefreshResult(buckets=buckets, messages_through=started)
@@ -183,19 +192,23 @@ def reconcile_recent(days: int | None = None) -> int:
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_KEY])
         cursor.execute("DELETE FROM reporting_messagebucket WHERE hour >= %s", [since])
         cursor.execute(f"INSERT INTO reporting_messagebucket ({_BUCKET_COLUMNS}) "
-                       f"{_SELECT_BUCKETS} WHERE m.first_event_at >= %s {_GROUP_BUCKETS}",
+                       f"{_SELECT_BUCKETS.format(source=_ALL_MESSAGES)} "
+                       f"WHERE m.first_event_at >= %s {_GROUP_BUCKETS}",
                        [since])
         recomputed = cursor.rowcount
         cursor.execute("DELETE FROM reporting_dailymessagebucket WHERE day >= %s", [since])
         cursor.execute(f"INSERT INTO reporting_dailymessagebucket ({_DAILY_COLUMNS}) "
-                       f"{_SELECT_DAYS} WHERE b.hour >= %s {_GROUP_BUCKETS}", [since])
+                       f"{_SELECT_DAYS.format(source=_ALL_HOURS)} "
+                       f"WHERE b.hour >= %s {_GROUP_BUCKETS}",
+                       [since])
         # Buckets of messages that retention has purged would otherwise stay forever.
         for table, column in (("reporting_messagebucket", "hour"),
                               ("reporting_dailymessagebucket", "day")):
             cursor.execute(
                 f"DELETE FROM {table} b USING callbacks_client c "
                 "WHERE b.client_id = c.id AND c.retention_days IS NOT NULL "
-                f"AND b.{column} < date_trunc('day', now()) - make_interval(days => c.retention_days)"
+                f"AND b.{column} < date_trunc('day', now()) "
+                "- make_interval(days => c.retention_days)"
             )
     logger.info("message buckets reconciled for the last %s days: %s buckets", days, recomputed)
     return recomputed
