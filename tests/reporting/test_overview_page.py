@@ -1,4 +1,4 @@
-"""What the overview page tells a marketer besides the counts."""
+"""The overview page's notes, separators, last syncs and empty state."""
 import pytest
 
 from reporting.aggregation import rebuild_all
