@@ -36,6 +36,9 @@ class SyncRunAdmin(admin.ModelAdmin):
     list_display = ("id", "client", "trigger", "status", "started_at", "duration",
                     "records_sent", "records_accepted", "records_rejected")
     list_filter = ("status", "trigger", "client")
+    list_select_related = ("client",)
+    search_fields = ("rejections__gupshup_message_id",)
+    search_help_text = "A Gupshup message id that Responsys rejected in the run."
     readonly_fields = [field.name for field in SyncRun._meta.fields]
     inlines = [SyncRejectionInline]
     show_full_result_count = False

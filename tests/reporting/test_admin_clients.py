@@ -157,3 +157,20 @@ def test_sync_run_list_loads(staff_browser, acme):
     response = staff_browser.get("/admin/responsys_sync/syncrun/")
     assert response.status_code == 200
     assert Client.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_sync_run_page_shows_rejection_reasons(staff_browser, acme):
+    run = SyncRun.objects.create(client=acme, status=SyncRun.Status.PARTIAL, records_rejected=1)
+    run.rejections.create(gupshup_message_id="rejected-1", reason="MERGEFAILED: bad phone")
+    page = staff_browser.get(f"/admin/responsys_sync/syncrun/{run.pk}/change/").content.decode()
+    assert "MERGEFAILED: bad phone" in page
+
+
+@pytest.mark.django_db
+def test_sync_run_search_finds_a_rejected_message(staff_browser, acme):
+    run = SyncRun.objects.create(client=acme, status=SyncRun.Status.PARTIAL, records_rejected=1)
+    run.rejections.create(gupshup_message_id="rejected-2", reason="MERGEFAILED")
+    SyncRun.objects.create(client=acme, status=SyncRun.Status.SUCCEEDED)
+    response = staff_browser.get("/admin/responsys_sync/syncrun/?q=rejected-2")
+    assert list(response.context["cl"].result_list) == [run]
