@@ -177,7 +177,9 @@ class RawCallback(models.Model):
         EMPTY = "empty", "Empty"
 
     id = models.BigAutoField(primary_key=True)
-    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="raw_callbacks")
+    # Indexed by (client, received_at) below; a separate client index would only slow inserts.
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="raw_callbacks",
+                               db_index=False)
     received_at = models.DateTimeField(default=timezone.now)
     method = models.CharField(max_length=10)
     content_type = models.CharField(max_length=200, blank=True)
@@ -209,7 +211,9 @@ class QuarantinedEvent(models.Model):
     """An event, or a whole body, that could not be parsed; replayable after a fix."""
 
     id = models.BigAutoField(primary_key=True)
-    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="quarantined_events")
+    # Indexed by (client, resolved_at) below.
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="quarantined_events",
+                               db_index=False)
     raw_callback = models.ForeignKey(RawCallback, on_delete=models.CASCADE, related_name="quarantined")
     created_at = models.DateTimeField(default=timezone.now)
     raw = models.TextField()
@@ -227,7 +231,11 @@ class Message(models.Model):
     """The current status of one WhatsApp message, decided by rank (see callbacks.storage)."""
 
     id = models.BigAutoField(primary_key=True)
-    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="messages")
+    # The webhook upserts thousands of rows a second: the unique (client, message_id) index
+    # serves client lookups, and no database foreign key means no per-row key-share lock on the
+    # client row. Deleting a client still cascades, because Django does that itself.
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="messages",
+                               db_index=False, db_constraint=False)
     message_id = models.CharField(max_length=200)
     wa_message_id = models.CharField(max_length=200, blank=True)
     phone = models.CharField(max_length=32, blank=True)
@@ -286,7 +294,9 @@ class StatusEvent(models.Model):
     """One status event of one message, stored once (duplicates are counted, not stored)."""
 
     id = models.BigAutoField(primary_key=True)
-    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="status_events")
+    # No index or database constraint of its own, for the same reason as Message.client.
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="status_events",
+                               db_index=False, db_constraint=False)
     message_id = models.CharField(max_length=200)
     wa_message_id = models.CharField(max_length=200, blank=True)
     status = models.CharField(max_length=20, choices=STATUS_CHOICES, null=True, blank=True)
@@ -304,8 +314,10 @@ class StatusEvent(models.Model):
     format = models.CharField(max_length=20)
     raw = models.JSONField(default=dict)
     # No database constraint: retention deletes raw callbacks and events in separate batches.
+    # No index either: nothing looks events up by raw callback, and every insert would pay for it.
     raw_callback = models.ForeignKey(
         RawCallback, on_delete=models.DO_NOTHING, db_constraint=False, null=True, related_name="+",
+        db_index=False,
     )
     received_at = models.DateTimeField(default=timezone.now)
 

@@ -86,6 +86,13 @@ loglevel = os.environ.get("DLR_LOG_LEVEL", "info")
 access_log_format = '%(h)s %(t)s "%(r)s" %(s)s %(b)s %(M)sms'
 
 
+def post_worker_init(worker):
+    """Route webhook requests around Django's middleware (see callbacks.views.WebhookFastPath)."""
+    from callbacks.views import WebhookFastPath
+
+    worker.wsgi = WebhookFastPath(worker.wsgi)
+
+
 def child_exit(server, worker):
     """Mark a dead worker's Prometheus files, so its live gauges stop counting in /metrics."""
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
