@@ -178,8 +178,8 @@ def _store(client_id, info, result):
 
     _count(stored)
     if stored.rejected:
-        logger.info("callback %s for client %s: %s of its events quarantined", stored.raw_callback_id,
-                    client_id, stored.rejected)
+        logger.info("callback %s for client %s: %s of its events quarantined",
+                    stored.raw_callback_id, client_id, stored.rejected)
     return _json({
         "status": stored.outcome, "stored": stored.stored, "duplicates": stored.duplicates,
         "quarantined": stored.rejected,
@@ -199,7 +199,7 @@ def _quarantine_body(client_id, info, reason: str):
 
 
 def _keep_after_unexpected_error(http_request, token):
-    """Quarantine the body of a request that hit a bug and return 200, so Gupshup stops resending."""
+    """Quarantine the body of a request that hit a bug and return 200 so Gupshup stops resending."""
     logger.exception("callback hit an unexpected error; keeping the body for replay")
     try:
         client = client_for_token(token)

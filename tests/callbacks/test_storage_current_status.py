@@ -59,7 +59,8 @@ def test_duplicate_does_not_bump_the_status_version(post_callback):
 def test_same_status_at_another_time_is_a_new_event(post_callback):
     message_id = unique_message_id()
 
-    post_callback([enterprise_event(message_id, "SENT", 0), enterprise_event(message_id, "SENT", 9)])
+    post_callback([enterprise_event(message_id, "SENT", 0),
+                   enterprise_event(message_id, "SENT", 9)])
 
     assert StatusEvent.objects.count() == 2
     assert current(message_id) == ("SENT", at(9))

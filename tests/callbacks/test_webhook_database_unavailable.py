@@ -76,7 +76,7 @@ def test_backend_terminated_mid_request_answers_503_and_writes_nothing(gupshup_c
         # The webhook retries once on a new connection, so its backend is terminated twice.
         for attempt in range(2):
             waiting = wait_until(lambda: lock_waiters(killer),
-                                 message=f"webhook statement {attempt + 1} never waited on the lock")
+                                 message=f"statement {attempt + 1} never waited on the lock")
             killer.execute("SELECT pg_terminate_backend(%s)", [waiting[0][0]])
         thread.join(timeout=30)
         blocker.execute("ROLLBACK")

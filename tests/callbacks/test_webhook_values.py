@@ -38,8 +38,8 @@ def test_message_id_beyond_two_to_the_53_is_exact(post_callback):
 
 
 def test_message_id_beyond_64_bits_is_exact(post_callback):
-    body = '[{"externalId": 123456789012345678901234567890, "eventType": "SENT", "eventTs": %d}]' % (
-        BASE_MS)
+    huge = 123456789012345678901234567890
+    body = '[{"externalId": %d, "eventType": "SENT", "eventTs": %d}]' % (huge, BASE_MS)
 
     message, _event = post_one(post_callback, body)
 
