@@ -24,6 +24,7 @@ the late older row would win. The window is the request's time on the wire, and 
 scheduled run is minutes away, so this is accepted rather than guarded.
 """
 import logging
+import queue
 import threading
 import time
 from collections.abc import Callable
@@ -36,7 +37,7 @@ from zoneinfo import ZoneInfo
 import requests
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -329,7 +330,9 @@ def _pending_count(client_id: int) -> int:
 class SyncPipeline:
     """Pipeline that reads pending batches, keeps several merges in flight and marks accepts.
 
-    Only the run's own thread uses the database. Merge threads only call Responsys.
+    The run's own thread reads batches and checks the opt-in. Merge threads only call
+    Responsys. A marker thread with its own database connection records the outcomes, so that
+    the index updates of marking overlap with reading and merging.
     """
 
     def __init__(self, client: Client, run: SyncRun, layout: TableLayout,
@@ -342,16 +345,22 @@ class SyncPipeline:
         self.failure: BaseException | None = None
         self._local = threading.local()
         self._responsys_clients: list[ResponsysClient] = []
+        self._marker: OutcomeMarker | None = None
 
     def push_all(self) -> None:
-        """Push every pending message; raise the first merge failure after draining."""
+        """Push every pending message; raise the first merge or marking failure after draining."""
         zone = ZoneInfo(self.client.responsys_time_zone or "UTC")
         last_id = 0
         number = 0
         workers = max(1, settings.SYNC_MERGES_IN_FLIGHT)
+        # Inside a transaction (the test suite's), another connection could not see the rows,
+        # so marking then stays on this thread.
+        if not connection.in_atomic_block:
+            self._marker = OutcomeMarker(self.run)
+            self._marker.start()
         with ThreadPoolExecutor(workers, thread_name_prefix=f"sync-{self.client.pk}") as pool:
             try:
-                while self.failure is None:
+                while self.failure is None and not self._marking_failed():
                     if len(self.in_flight) >= workers:
                         self._settle(wait(self.in_flight, return_when=FIRST_COMPLETED).done)
                         continue
@@ -371,10 +380,17 @@ class SyncPipeline:
             finally:
                 # Whatever stopped the loop, every merge already sent is settled and marked.
                 self._settle(list(self.in_flight))
+                if self._marker is not None:
+                    self._marker.finish()
                 for responsys in self._responsys_clients:
                     responsys.close()
-        if self.failure is not None:
-            raise self.failure
+        failure = self.failure or (self._marker and self._marker.failure)
+        if failure is not None:
+            raise failure
+
+    def _marking_failed(self) -> bool:
+        marker = self._marker
+        return marker is not None and (marker.failure is not None or not marker.is_alive())
 
     def _opted_out(self) -> bool:
         # A client that was not opted in (a manual sync) is never stopped by this check.
@@ -406,7 +422,63 @@ class SyncPipeline:
                 if self.failure is None:
                     self.failure = error
                 continue
-            record_outcomes(self.run, batch.messages, outcomes)
+            if self._marker is not None:
+                self._marker.put(batch.messages, outcomes)
+            else:
+                record_outcomes(self.run, batch.messages, outcomes)
+
+
+class OutcomeMarker(threading.Thread):
+    """Thread that records merge outcomes in order, on its own database connection.
+
+    After a marking failure it records nothing more. The merges it did not record are sent
+    again by the next run, which the merge by primary key makes harmless.
+    """
+
+    # Batches waiting to be marked; the pipeline blocks when the marker falls this far behind.
+    MAX_WAITING = 8
+
+    def __init__(self, sync_run: SyncRun) -> None:
+        super().__init__(name=f"sync-run-{sync_run.pk}-marker", daemon=True)
+        self.sync_run = sync_run
+        self.failure: BaseException | None = None
+        self._queue: queue.Queue = queue.Queue(maxsize=self.MAX_WAITING)
+
+    def put(self, messages: list[PendingMessage] | None, outcomes: list[MergeOutcome]) -> None:
+        """Queue one batch's outcomes; raise RuntimeError if the marker thread has died."""
+        while True:
+            try:
+                self._queue.put((messages, outcomes), timeout=1.0)
+                return
+            except queue.Full:
+                if not self.is_alive():
+                    raise RuntimeError(f"the marker of sync run {self.sync_run.pk} stopped "
+                                       "unexpectedly") from None
+
+    def finish(self) -> None:
+        """Wait until every queued outcome is recorded (or marking failed) and stop."""
+        if self.is_alive():
+            self.put(None, [])
+        self.join()
+
+    def run(self) -> None:
+        try:
+            while True:
+                messages, outcomes = self._queue.get()
+                if messages is None:
+                    return
+                if self.failure is None:
+                    self._record(messages, outcomes)
+        finally:
+            connection.close()
+
+    def _record(self, messages: list[PendingMessage], outcomes: list[MergeOutcome]) -> None:
+        try:
+            record_outcomes(self.sync_run, messages, outcomes)
+        except Exception as error:
+            logger.exception("sync run %s: marking %s records failed, they are sent again by "
+                             "the next run", self.sync_run.pk, len(messages))
+            self.failure = error
 
 
 def record_outcomes(run: SyncRun, messages: list[PendingMessage],
@@ -415,32 +487,38 @@ def record_outcomes(run: SyncRun, messages: list[PendingMessage],
     accepted = [message for message, outcome in zip(messages, outcomes) if outcome.ok]
     rejected = [(message, outcome.reason[:REJECTION_REASON_MAX_CHARS])
                 for message, outcome in zip(messages, outcomes) if not outcome.ok]
-    with connection.cursor() as cursor:
-        if accepted:
-            cursor.execute(MARK_PUSHED_SQL, [
-                timezone.now(), [message.id for message in accepted],
-                [message.status_version for message in accepted],
-            ])
-        if rejected:
-            cursor.execute(NOTE_REJECTED_SQL, [[message.id for message, _ in rejected],
-                                               [reason for _, reason in rejected]])
-    if rejected:
-        SyncRejection.objects.bulk_create([
-            SyncRejection(sync_run=run, gupshup_message_id=message.message_id,
-                          message_id=message.id, reason=reason)
-            for message, reason in rejected
-        ])
-        logger.warning("sync run %s: Responsys rejected %s records, first %s: %s", run.pk,
-                       len(rejected), rejected[0][0].message_id, rejected[0][1])
-
     run.batches += 1
     run.records_sent += len(messages)
     run.records_accepted += len(accepted)
     run.records_rejected += len(rejected)
-    SyncRun.objects.filter(pk=run.pk).update(
-        batches=run.batches, records_sent=run.records_sent,
-        records_accepted=run.records_accepted, records_rejected=run.records_rejected,
-    )
+
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            # A mark lost in a server crash only makes the next run send the record again,
+            # which the merge by primary key absorbs, so the commit need not wait for the disk.
+            cursor.execute("SET LOCAL synchronous_commit TO OFF")
+            if accepted:
+                cursor.execute(MARK_PUSHED_SQL, [
+                    timezone.now(), [message.id for message in accepted],
+                    [message.status_version for message in accepted],
+                ])
+            if rejected:
+                cursor.execute(NOTE_REJECTED_SQL, [[message.id for message, _ in rejected],
+                                                   [reason for _, reason in rejected]])
+        if rejected:
+            SyncRejection.objects.bulk_create([
+                SyncRejection(sync_run=run, gupshup_message_id=message.message_id,
+                              message_id=message.id, reason=reason)
+                for message, reason in rejected
+            ])
+        SyncRun.objects.filter(pk=run.pk).update(
+            batches=run.batches, records_sent=run.records_sent,
+            records_accepted=run.records_accepted, records_rejected=run.records_rejected,
+        )
+
+    if rejected:
+        logger.warning("sync run %s: Responsys rejected %s records, first %s: %s", run.pk,
+                       len(rejected), rejected[0][0].message_id, rejected[0][1])
     if run.batches % 250 == 0:
         logger.info("sync run %s progress: %s of %s records sent", run.pk, run.records_sent,
                     run.pending_at_start)
