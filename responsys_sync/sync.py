@@ -3,17 +3,17 @@
 Exactly once per change: a message's `status_version` grows with every change of an exported
 column and `pushed_version` records the version Responsys last accepted. A run walks the
 pending messages in id order, 200 at a time, merges them, and marks a version pushed only for
-the rows Responsys accepted, and only if no newer version was pushed meanwhile. When a run is killed
-between a merge and its mark, the next run sends the same rows again. The merge replaces them
-by primary key, so the table gains no extra rows. Rejected rows (MERGEFAILED) stay pending and are
-retried by the next run without blocking the rest of their batch. A change that lands during a
-run is pushed by that run when the walk has not passed the message yet, else by the next run.
+the rows Responsys accepted, and only if no newer version was pushed meanwhile. When a run is
+killed between a merge and its mark, the next run sends the same rows again. The merge
+replaces them by primary key, so the table gains no extra rows. Rejected rows (MERGEFAILED)
+stay pending and are retried by the next run without blocking the rest of their batch. A
+change that lands during a run is pushed by that run when the walk has not passed the message
+yet, else by the next run.
 
 Speed comes from a pipeline: up to SYNC_MERGES_IN_FLIGHT merge calls run on worker threads
-while the run's own thread reads the next batch and marks the finished ones. When the account
-limits merge calls per minute, a pacer spaces the calls just under that limit, so that
-throttling is avoided instead of suffered. Database work stays on the run's thread, which holds
-the advisory lock on its connection.
+while the run's own thread reads the next batch, and a marker thread records finished merges on
+its own database connection. When the account limits merge calls per minute, a pacer spaces
+the calls just under that limit, so that throttling is avoided instead of suffered.
 
 Two runs of one client never overlap: a run holds a PostgreSQL session advisory lock keyed by
 the client id, which the server releases by itself if the worker dies.
@@ -328,7 +328,7 @@ def _pending_count(client_id: int) -> int:
 
 
 class SyncPipeline:
-    """Pipeline that reads pending batches, keeps several merges in flight and marks accepts.
+    """Pipeline that reads pending batches, keeps several merges in flight and records results.
 
     The run's own thread reads batches and checks the opt-in. Merge threads only call
     Responsys. A marker thread with its own database connection records the outcomes, so that
@@ -429,7 +429,7 @@ class SyncPipeline:
 
 
 class OutcomeMarker(threading.Thread):
-    """Thread that records merge outcomes in order, on its own database connection.
+    """Thread that records merge outcomes on its own database connection.
 
     After a marking failure it records nothing more. The merges it did not record are sent
     again by the next run, which the merge by primary key makes harmless.
