@@ -2,8 +2,9 @@
 
 Local rows go in small batches, one short transaction each. A batch skips rows that another
 transaction has locked (`FOR UPDATE SKIP LOCKED`) and waits at most LOCK_TIMEOUT for any other
-lock, so the webhook keeps writing while a purge runs. A message counts as expired when its last change (`updated_at`) is older
-than the cut-off; events and raw callbacks by the time they were received.
+lock, so the webhook keeps writing while a purge runs. A message counts as expired when its
+last change (`updated_at`) is older than the cut-off, events and raw callbacks when they were
+received before it.
 
 For a client with `purge_responsys_rows`, a batch of expired messages is first deleted from
 DLR_REPORT (asynchronous delete with polling, or one call per record when the account has no

@@ -61,7 +61,8 @@ def test_different_clients_sync_at_the_same_time(make_client, fresh_emulator):
     fresh_emulator.control.set_faults("merge", slow_ms=300)
     results = {}
 
-    threads = [run_in_thread(first_client.pk, results, "one"), run_in_thread(second_client.pk, results, "two")]
+    threads = [run_in_thread(first_client.pk, results, "one"),
+               run_in_thread(second_client.pk, results, "two")]
     for thread in threads:
         thread.join(timeout=60)
 
