@@ -5,6 +5,7 @@ including bodies it could not parse (they are kept and quarantined for replay). 
 for an unknown token, 403 for an address outside the client's allowlist, 413 for an oversized
 body and 503 when the database is unavailable, so that Gupshup retries.
 """
+import io
 import ipaddress
 import logging
 import time
@@ -108,12 +109,29 @@ class WebhookFastPath:
         if token is None or environ.get("SCRIPT_NAME"):
             return self.application(environ, start_response)
 
+        _buffer_chunked_body(environ)
         response = self.view(WSGIRequest(environ), token=token)
         start_response(f"{response.status_code} {response.reason_phrase}",
                        list(response.items()))
         # The content, not the response: closing a Django response sends request_finished,
         # whose receivers (connection and cache recycling) this path does not want per request.
         return [response.content]
+
+
+def _buffer_chunked_body(environ: dict) -> None:
+    """Read a chunked body into memory and set CONTENT_LENGTH to its size.
+
+    Django reads exactly CONTENT_LENGTH bytes and treats a missing length as an empty body, so
+    a callback sent with `Transfer-Encoding: chunked` would otherwise be stored as empty. One
+    byte more than the limit is read, so that an oversized body still gets 413.
+    """
+    if environ.get("CONTENT_LENGTH"):
+        return
+    if "chunked" not in environ.get("HTTP_TRANSFER_ENCODING", "").lower():
+        return
+    body = environ["wsgi.input"].read(settings.CALLBACK_MAX_BODY_BYTES + 1)
+    environ["wsgi.input"] = io.BytesIO(body)
+    environ["CONTENT_LENGTH"] = str(len(body))
 
 
 def _webhook_token(path: str) -> str | None:

@@ -80,3 +80,24 @@ def test_webhook_recovers_after_its_database_connection_is_killed(live_gunicorn,
     assert killed
     assert status_lines == [b"HTTP/1.1 200 OK"]
     assert Message.objects.get(message_id=message_id).status == "SENT"
+
+
+def chunked_post(path: str, body: bytes) -> bytes:
+    middle = len(body) // 2
+    chunks = b"".join(b"%x\r\n%s\r\n" % (len(part), part)
+                      for part in (body[:middle], body[middle:]))
+    return (b"POST " + path.encode() + b" HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            b"Transfer-Encoding: chunked\r\n\r\n" + chunks + b"0\r\n\r\n")
+
+
+def test_chunked_body_is_stored_whole(live_gunicorn, make_client):
+    base_url, _log = live_gunicorn
+    client = make_client("Chunked client")
+    batch = [enterprise_event(unique_message_id(), "DELIVERED") for _ in range(5)]
+    body = json.dumps(batch).encode()
+
+    status_lines = send_raw(base_url, [chunked_post(client.callback_path, body)])
+
+    assert status_lines == [b"HTTP/1.1 200 OK"]
+    assert Message.objects.filter(status="SUCCESS").count() == 5
+    assert bytes(RawCallback.objects.get().body) == body
