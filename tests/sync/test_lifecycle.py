@@ -63,14 +63,14 @@ def test_opt_out_stops_running_sync(make_client, fresh_emulator,
 
     sync_task.delay(client.pk)
     wait_until(lambda: pushed_count(client) >= 400, timeout=30, message="no batch was marked")
-    pushed_at_opt_out = pushed_count(client)
+    merges_at_opt_out = fresh_emulator.control.call_counts()["merge"]
     client.opted_in = False
     client.save()
     run = wait_until(lambda: finished_run(client), timeout=30, message="the run did not stop")
 
     assert run.status == SyncRun.Status.STOPPED
-    # The merges already in flight (at most four) and the batch being read may still finish.
-    assert run.records_sent <= pushed_at_opt_out + 5 * 200
+    # Merges already in flight (at most four) and the batch being read may still go out.
+    assert fresh_emulator.control.call_counts()["merge"] <= merges_at_opt_out + 5
     assert run.records_sent < 4000
     assert run.records_accepted == pushed_count(client)
     assert not PeriodicTask.objects.get(name=periodic_task_name(client.pk)).enabled
@@ -88,14 +88,14 @@ def test_killed_worker_loses_nothing(make_client, fresh_emulator,
     fresh_emulator.control.set_faults("merge", slow_ms=300)
     worker = private_worker()
 
-    sync_task.apply_async((client.pk,), queue=private_worker.queue)
+    sync_task.apply_async((client.pk, SyncRun.Trigger.MANUAL), queue=private_worker.queue)
     wait_until(lambda: pushed_count(client) >= 400, timeout=30, message="no batch was marked")
     worker.kill()
     pushed_after_kill = pushed_count(client)
     dead = SyncRun.objects.get(client=client)
     fresh_emulator.control.clear_faults()
     private_worker()
-    sync_task.apply_async((client.pk,), queue=private_worker.queue)
+    sync_task.apply_async((client.pk, SyncRun.Trigger.MANUAL), queue=private_worker.queue)
     resumed = wait_until(lambda: finished_run(client, exclude=[dead]), timeout=60,
                          message="the restarted worker did not finish a run")
     dead.refresh_from_db()
@@ -156,3 +156,27 @@ def test_history_keeps_counts_and_duration(sync_client):
     assert run.records_rejected == 0
     assert run.duration is not None
     assert run.duration.total_seconds() >= 0
+
+
+@pytest.mark.django_db
+def test_scheduled_task_skips_opted_out_client(make_client, fresh_emulator):
+    client = make_client(emulator=fresh_emulator)
+    add_messages(client, 3)
+
+    result = sync_task(client.pk)
+
+    assert result["status"] == "not opted in"
+    assert not SyncRun.objects.filter(client=client).exists()
+    assert pending_count(client) == 3
+
+
+@pytest.mark.django_db
+def test_manual_task_syncs_opted_out_client(make_client, fresh_emulator):
+    client = make_client(emulator=fresh_emulator)
+    add_messages(client, 3)
+
+    result = sync_task(client.pk, SyncRun.Trigger.MANUAL)
+
+    assert result["status"] == SyncRun.Status.SUCCEEDED
+    assert result["sent"] == 3
+    assert pending_count(client) == 0
