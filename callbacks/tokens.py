@@ -6,14 +6,18 @@ most CLIENT_CACHE_SECONDS.
 """
 import hmac
 import ipaddress
+import logging
 import time
 from dataclasses import dataclass
 
+from django.db import OperationalError, connection
 from django.utils import timezone
 
 from .models import Client, token_digest
 
 CLIENT_CACHE_SECONDS = 5.0
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -45,7 +49,17 @@ def client_for_token(token: str) -> CallbackClient | None:
     if cached and cached[0] > now:
         return cached[1]
 
-    found = _lookup(digest)
+    try:
+        found = _lookup(digest)
+    except OperationalError as error:
+        # The webhook's fast path skips Django's per-request connection checks, so a connection
+        # that the server closed while idle fails here first; one retry gets a new connection.
+        if connection.in_atomic_block:
+            raise
+        logger.warning("token lookup failed on a stale database connection (%s); retrying once",
+                       str(error).strip())
+        connection.close()
+        found = _lookup(digest)
     if len(_cache) > 10_000:
         _cache.clear()
     _cache[digest] = (now + CLIENT_CACHE_SECONDS, found)

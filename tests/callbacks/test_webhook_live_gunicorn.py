@@ -50,9 +50,10 @@ def test_form_and_json_bodies_without_content_type_on_one_connection(live_gunico
     ])
 
     assert status_lines == [b"HTTP/1.1 200 OK", b"HTTP/1.1 200 OK"]
-    assert Message.objects.filter(status="SUCCESS").count() == 20
-    assert Message.objects.filter(status="READ").count() == 1
-    assert set(RawCallback.objects.values_list("content_type", flat=True)) == {""}
+    assert Message.objects.filter(client=client, status="SUCCESS").count() == 20
+    assert Message.objects.filter(client=client, status="READ").count() == 1
+    assert set(RawCallback.objects.filter(client=client).values_list("content_type",
+                                                                      flat=True)) == {""}
 
 
 def test_webhook_recovers_after_its_database_connection_is_killed(live_gunicorn, make_client):
@@ -74,12 +75,19 @@ def test_webhook_recovers_after_its_database_connection_is_killed(live_gunicorn,
             " AND backend_type = 'client backend'", [own_pid]).fetchall()
     message_id = unique_message_id()
     body = json.dumps([enterprise_event(message_id, "SENT")]).encode()
+    # A client whose token no worker has cached yet makes the token lookup hit the database.
+    new_client = make_client("Client created after the restart")
+    new_message_id = unique_message_id()
+    new_body = json.dumps([enterprise_event(new_message_id, "READ")]).encode()
 
     status_lines = send_raw(base_url, [post_without_content_type(client.callback_path, body)])
+    status_lines += send_raw(base_url, [post_without_content_type(new_client.callback_path,
+                                                                  new_body)])
 
     assert killed
-    assert status_lines == [b"HTTP/1.1 200 OK"]
+    assert status_lines == [b"HTTP/1.1 200 OK", b"HTTP/1.1 200 OK"]
     assert Message.objects.get(message_id=message_id).status == "SENT"
+    assert Message.objects.get(message_id=new_message_id).status == "READ"
 
 
 def chunked_post(path: str, body: bytes) -> bytes:
@@ -99,5 +107,5 @@ def test_chunked_body_is_stored_whole(live_gunicorn, make_client):
     status_lines = send_raw(base_url, [chunked_post(client.callback_path, body)])
 
     assert status_lines == [b"HTTP/1.1 200 OK"]
-    assert Message.objects.filter(status="SUCCESS").count() == 5
-    assert bytes(RawCallback.objects.get().body) == body
+    assert Message.objects.filter(client=client, status="SUCCESS").count() == 5
+    assert bytes(RawCallback.objects.get(client=client).body) == body
