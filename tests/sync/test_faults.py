@@ -51,14 +51,21 @@ def in_background(action):
 
 @pytest.mark.django_db(transaction=True)
 def test_token_expiring_mid_run(sync_client, fresh_emulator):
-    add_messages(sync_client, 2000)
+    add_messages(sync_client, 4000)
     fresh_emulator.control.set_faults("merge", slow_ms=100)
+    control = fresh_emulator.control
 
     def expire_twice():
         wait_until(lambda: pushed_count(sync_client) >= 400, message="no batch was marked")
-        fresh_emulator.control.expire_tokens()
-        wait_until(lambda: pushed_count(sync_client) >= 1200, message="the run stalled")
-        fresh_emulator.control.expire_tokens()
+        logins = control.call_counts()["login"]
+        control.expire_tokens()
+        # The second expiry waits until every merge thread has retried with the new token:
+        # a token that expires again within one call's retry fails that call by design.
+        wait_until(lambda: control.call_counts()["login"] > logins, message="no new login")
+        merges = control.call_counts()["merge"]
+        wait_until(lambda: control.call_counts()["merge"] >= merges + 8,
+                   message="the run stalled")
+        control.expire_tokens()
 
     helper = in_background(expire_twice)
     run = run_sync(sync_client.pk)
@@ -200,8 +207,8 @@ def test_rejected_records_succeed_after_the_data_is_fixed(make_client, fresh_emu
 
 @pytest.mark.django_db(transaction=True)
 def test_run_that_fails_midway_keeps_what_was_accepted(sync_client, fresh_emulator):
-    add_messages(sync_client, 2000)
-    fresh_emulator.control.set_faults("merge", slow_ms=100)
+    add_messages(sync_client, 4000)
+    fresh_emulator.control.set_faults("merge", slow_ms=200)
 
     def break_responsys():
         wait_until(lambda: pushed_count(sync_client) >= 400, message="no batch was marked")
@@ -216,7 +223,7 @@ def test_run_that_fails_midway_keeps_what_was_accepted(sync_client, fresh_emulat
 
     assert failed.status == SyncRun.Status.FAILED
     assert "mergeTableMembers" in failed.error
-    assert 400 <= accepted_before_failure < 2000
+    assert 400 <= accepted_before_failure < 4000
     assert failed.records_accepted == accepted_before_failure
-    assert retried.records_sent == 2000 - accepted_before_failure
+    assert retried.records_sent == 4000 - accepted_before_failure
     assert_table_matches_database(fresh_emulator, sync_client)
