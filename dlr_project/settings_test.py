@@ -9,6 +9,9 @@ os.environ.setdefault("DJANGO_SECRET_KEY", "test-suite-secret-key-not-for-produc
 os.environ.setdefault("CELERY_BROKER_URL", "redis://127.0.0.1:6379/5")
 os.environ.setdefault("CACHE_URL", "redis://127.0.0.1:6379/6")
 os.environ.setdefault("CACHE_KEY_PREFIX", "dlr-test")
+# Each test session sends tasks to its own queue, which only its own worker consumes, so two
+# suites running at once on one machine cannot take each other's tasks.
+os.environ.setdefault("CELERY_TASK_DEFAULT_QUEUE", f"dlr-test-{os.getpid()}")
 
 from .settings import *  # noqa: E402,F403
 

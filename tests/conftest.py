@@ -80,7 +80,7 @@ def celery_worker_process(django_db_setup, django_db_blocker):
            "DJANGO_SETTINGS_MODULE": "dlr_project.settings_test"}
     subprocess.run([sys.executable, "-m", "celery", "-A", "dlr_project", "purge", "-f"],
                    cwd=ROOT, env=env, check=False, capture_output=True)
-    log_path = ROOT / "test-artifacts" / "celery-worker.log"
+    log_path = ROOT / "test-artifacts" / f"celery-worker-{os.getpid()}.log"
     log_path.parent.mkdir(exist_ok=True)
     log = open(log_path, "w")
     worker = subprocess.Popen(
