@@ -90,7 +90,7 @@ def main() -> None:
         if hasattr(result, "close"):
             result.close()
         if not statuses[0].startswith("200"):
-            raise SystemExit(f"unexpected response {statuses[0]}")
+            raise SystemExit(f"webhook returned {statuses[0]}, expected 200 OK")
 
     for body in bodies[:50]:
         call(body)

@@ -1,7 +1,7 @@
 """Fixtures for the webhook tests: a client, request helpers and body builders.
 
-The builders write each Gupshup format as it arrives on the wire; the parser tests beside this
-file check the parsing itself, the webhook tests check what reaches the database through HTTP.
+The builders write each Gupshup format as it arrives on the wire. The parser tests beside this
+file check the parsing itself, and the webhook tests check what reaches the database via HTTP.
 """
 import itertools
 import json
@@ -92,7 +92,7 @@ def live_gunicorn(django_db_setup, django_db_blocker, tmp_path_factory):
     """Gunicorn with dlr_project/gunicorn.conf.py on the test database and a free port.
 
     Yields (base_url, access_log_path). Tests that use it need
-    `django_db(transaction=True)` so that gunicorn sees the rows they create.
+    `django_db(transaction=True)` so that gunicorn can read the rows they create.
     """
     import os
     import socket

@@ -45,7 +45,7 @@ def race(path: str, bodies: list[list[dict]]) -> list[int]:
     return codes
 
 
-def test_racing_statuses_of_one_message_end_at_the_highest_rank(gupshup_client):
+def test_racing_statuses_end_at_highest_rank(gupshup_client):
     rounds = []
     for _ in range(15):
         message_id = unique_message_id()

@@ -24,7 +24,7 @@ def current(message_id: str) -> tuple[str, datetime]:
     return message.status, message.status_time
 
 
-def test_duplicate_in_a_later_request_is_stored_once_and_counted(post_callback):
+def test_repeated_event_stored_once(post_callback):
     event = enterprise_event(unique_message_id(), "DELIVERED")
 
     post_callback([event])
@@ -56,7 +56,7 @@ def test_duplicate_does_not_bump_the_status_version(post_callback):
     assert Message.objects.get().status_version == version
 
 
-def test_same_status_at_another_time_is_a_new_event(post_callback):
+def test_same_status_later_is_new_event(post_callback):
     message_id = unique_message_id()
 
     post_callback([enterprise_event(message_id, "SENT", 0),
@@ -104,7 +104,7 @@ def test_equal_rank_later_event_time_wins(post_callback):
     assert current(message_id) == ("DEFERRED", at(40))
 
 
-def test_one_batch_in_reverse_order_ends_at_the_highest_rank(post_callback):
+def test_reversed_batch_ends_at_highest_rank(post_callback):
     message_id = unique_message_id()
     in_order = [enterprise_event(message_id, "SENT", 0),
                 enterprise_event(message_id, "DELIVERED", 5),
@@ -120,7 +120,7 @@ def test_one_batch_in_reverse_order_ends_at_the_highest_rank(post_callback):
     assert message.first_event_at == at(0)
 
 
-def test_one_batch_with_failure_and_late_sent_keeps_the_failure(post_callback):
+def test_batch_failure_beats_late_sent(post_callback):
     message_id = unique_message_id()
 
     post_callback([failed(message_id, 10), enterprise_event(message_id, "SENT", 0)])
@@ -151,7 +151,7 @@ def test_enqueued_only_message_has_no_status_yet(post_callback):
     assert StatusEvent.objects.get().status_key == "enqueued"
 
 
-def test_dlr_without_gs_id_joins_the_message_by_whatsapp_id(post_callback):
+def test_dlr_without_gs_id_joins_by_wamid(post_callback):
     from .conftest import v2_event
 
     enqueued = v2_event("gs-join", "enqueued")

@@ -1,4 +1,4 @@
-"""A webhook that cannot commit answers 503, never 200, and leaves nothing half-written.
+"""A webhook that cannot commit returns 503, never 200, and leaves nothing half-written.
 
 The database is broken for real: the request's own backend is terminated from another
 connection while its statement waits on a row lock, or the connection points at a closed port.
@@ -63,7 +63,7 @@ def closed_port() -> int:
         return probe.getsockname()[1]
 
 
-def test_backend_terminated_mid_request_answers_503_and_writes_nothing(gupshup_client):
+def test_terminated_backend_returns_503_writes_nothing(gupshup_client):
     locked_id = unique_message_id()
     other_id = unique_message_id()
     body = json.dumps([enterprise_event(other_id, "SENT"), enterprise_event(locked_id, "SENT")])
@@ -112,7 +112,7 @@ def test_database_on_closed_port_answers_503(gupshup_client, settings):
     assert RawCallback.objects.count() == 0
 
 
-def test_database_on_closed_port_after_token_is_cached_answers_503(gupshup_client, client):
+def test_closed_port_after_cached_token_returns_503(gupshup_client, client):
     path = gupshup_client.callback_path
     # Warm the per-process token cache, so that the break hits the storing step.
     assert client.post(path, data=b"[]", content_type="application/json").status_code == 200

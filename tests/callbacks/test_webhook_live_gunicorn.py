@@ -37,7 +37,7 @@ def post_without_content_type(path: str, body: bytes) -> bytes:
             b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body)
 
 
-def test_form_and_json_bodies_without_content_type_on_one_connection(live_gunicorn, make_client):
+def test_bodies_without_content_type_over_keepalive(live_gunicorn, make_client):
     base_url, _log = live_gunicorn
     client = make_client("Live client")
     form_batch = [enterprise_event(unique_message_id(), "DELIVERED") for _ in range(20)]

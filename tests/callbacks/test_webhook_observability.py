@@ -52,7 +52,7 @@ def test_events_stored_are_counted_exactly_by_status(post_callback):
     assert sample("dlr_duplicate_events_total") - duplicates_before == 2
 
 
-def test_events_outside_the_six_statuses_are_counted_as_none(post_callback):
+def test_unmapped_events_counted_as_none(post_callback):
     before = sample("dlr_events_stored_total", status="none")
 
     post_callback([enterprise_event(unique_message_id(), "QUEUED")])

@@ -1,4 +1,4 @@
-"""Oversized bodies get 413 and no input makes the webhook answer 500."""
+"""Oversized bodies get 413, and no input makes the webhook return 500."""
 import pytest
 
 from callbacks.models import QuarantinedEvent, RawCallback, StatusEvent
@@ -69,7 +69,7 @@ def test_unparseable_remote_address_never_gets_a_server_error(post_callback):
     assert RawCallback.objects.get().remote_addr is None
 
 
-def test_body_over_the_limit_gets_413_and_stores_nothing(post_callback, settings):
+def test_oversized_body_returns_413(post_callback, settings):
     settings.CALLBACK_MAX_BODY_BYTES = 1000
     body = b"[" + b" " * 1000 + b"]"
 

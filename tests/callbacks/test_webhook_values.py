@@ -28,7 +28,7 @@ def test_numeric_message_id_is_kept_as_its_digits(post_callback):
     assert event.message_id == "4820193746501"
 
 
-def test_message_id_beyond_two_to_the_53_is_exact(post_callback):
+def test_id_beyond_2_53_is_exact(post_callback):
     huge = 2**53 + 1
     body = '[{"externalId": %d, "eventType": "SENT", "eventTs": %d}]' % (huge, BASE_MS)
 
@@ -78,7 +78,7 @@ def test_phone_spellings_are_normalised(post_callback, spelling):
 @pytest.mark.parametrize("timestamp", [BASE_MS, str(BASE_MS), BASE_MS // 1000,
                                        str(BASE_MS // 1000)],
                          ids=["ms-number", "ms-string", "s-number", "s-string"])
-def test_timestamps_in_seconds_or_milliseconds_as_numbers_or_strings(post_callback, timestamp):
+def test_timestamp_units_and_types(post_callback, timestamp):
     message, event = post_one(post_callback, [
         enterprise_event(unique_message_id(), "DELIVERED", eventTs=timestamp)])
 
@@ -138,7 +138,7 @@ def test_raw_values_are_kept_beside_the_mapped_status(post_callback):
     assert event.raw["eventType"] == " delivered "
 
 
-def test_bare_000_error_code_body_is_kept_byte_for_byte(post_callback):
+def test_bare_000_body_kept_verbatim(post_callback):
     from callbacks.models import RawCallback
 
     body = ('[{"externalId": "m-000", "eventType": "DELIVERED", "eventTs": %d, '
