@@ -102,3 +102,21 @@ def test_unknown_token_gets_404_and_stores_nothing(client, gupshup_client):
 
     assert response.status_code == 404
     assert RawCallback.objects.count() == 0
+
+
+def test_unexpected_error_quarantines_the_body(post_callback, monkeypatch):
+    from callbacks import views
+
+    def broken_parser(*args, **kwargs):
+        raise RuntimeError("simulated bug")
+
+    monkeypatch.setattr(views, "parse_callback", broken_parser)
+    body = b'[{"externalId": "m-bug", "eventType": "SENT", "eventTs": 1721650000}]'
+
+    response = post_callback(body)
+
+    assert response.status_code == 200
+    raw = RawCallback.objects.get()
+    assert bytes(raw.body) == body
+    assert raw.outcome == RawCallback.Outcome.QUARANTINED
+    assert "unexpected error" in QuarantinedEvent.objects.get(raw_callback=raw).reason
