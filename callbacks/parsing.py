@@ -258,7 +258,14 @@ def _parse_object(data: dict) -> ParseResult:
     if "externalId" in data:
         return _parse_enterprise_batch([data])
 
-    return ParseResult("unknown")
+    return _unknown_shape(data)
+
+
+def _unknown_shape(data: dict) -> ParseResult:
+    """Quarantine a JSON object that matches no Gupshup format, so that it can be replayed."""
+    keys = ", ".join(sorted(str(key) for key in data)[:10]) or "none"
+    reason = f"JSON object of unknown shape (top-level keys: {keys}); no Gupshup format matched"
+    return ParseResult("unknown", rejected=[RejectedEvent(data, reason)])
 
 
 def _parse_enterprise_response(response: object) -> ParseResult:
@@ -399,7 +406,7 @@ def _enterprise_query_event(fields: dict) -> ParsedEvent:
 def _parse_v2(envelope: dict) -> ParseResult:
     kind = _lenient_text(envelope.get("type")).lower()
     if not kind:
-        return ParseResult("unknown")
+        return _unknown_shape(envelope)
     if kind == "platform-event":
         return _result("v2", [], [], [], True)
     if kind != "message-event":

@@ -424,8 +424,10 @@ def replay_raw_callback(raw: RawCallback) -> StoreResult:
     """Parse a stored body again with the current parser and store what it now yields.
 
     Replaying is idempotent: events stored before are duplicates and are counted, not stored.
-    The replay is recorded as a new raw callback row; the original's quarantined events are
-    marked resolved when the new parse rejects nothing.
+    The replay is recorded as a new raw callback row, which carries its own quarantined events
+    if the body still cannot be parsed. The quarantined events of the original and of earlier
+    replays of the same body are marked resolved either way, so the quarantine list never shows
+    one body twice.
     """
     from .parsing import parse_callback
 
@@ -438,8 +440,10 @@ def replay_raw_callback(raw: RawCallback) -> StoreResult:
     stored = store_callback(raw.client_id, request, result)
     now = timezone.now()
     RawCallback.objects.filter(pk=raw.pk).update(replayed_at=now)
-    if stored.rejected == 0:
-        raw.quarantined.filter(resolved_at__isnull=True).update(resolved_at=now)
+    # Earlier replays of the same body are superseded by this one as well.
+    QuarantinedEvent.objects.filter(
+        client_id=raw.client_id, resolved_at__isnull=True, raw_callback__body=bytes(raw.body),
+    ).exclude(raw_callback_id=stored.raw_callback_id).update(resolved_at=now)
     logger.info("replayed raw callback %s of client %s: outcome=%s stored=%s duplicates=%s "
                 "rejected=%s", raw.pk, raw.client_id, stored.outcome, stored.stored,
                 stored.duplicates, stored.rejected)

@@ -138,8 +138,10 @@ def _webhook_token(path: str) -> str | None:
     """Return the token of a path that the URLconf routes to the webhook, else None."""
     if not path.startswith(WEBHOOK_PATH_PREFIX):
         return None
-    token, slash, rest = path[len(WEBHOOK_PATH_PREFIX):].partition("/")
-    if not token or not slash or rest:
+    # The trailing slash is optional: a URL pasted without it must not be redirected, because a
+    # client that follows a 301 with a GET would drop the body.
+    token, _slash, rest = path[len(WEBHOOK_PATH_PREFIX):].partition("/")
+    if not token or rest:
         return None
     return token
 

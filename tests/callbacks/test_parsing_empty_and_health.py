@@ -53,12 +53,13 @@ def test_v2_health_check():
     assert result.health_check is True
 
 
-def test_unknown_object_shape():
+def test_unknown_object_shape_quarantined():
     result = parse_callback(b'{"hello": "world"}', None, {}, "POST")
 
     assert result.format == "unknown"
     assert result.events == []
-    assert result.rejected == []
+    assert len(result.rejected) == 1
+    assert "unknown shape (top-level keys: hello)" in result.rejected[0].reason
 
 
 @pytest.mark.parametrize("body", [b'"just text"', b"null", b"true", b"12345"])

@@ -99,3 +99,27 @@ def test_replay_of_a_quarantined_event_stores_it_once(post_callback):
     assert QuarantinedEvent.objects.filter(raw_callback=original).count() == 1
     original.refresh_from_db()
     assert original.replayed_at is not None
+
+
+def test_replay_still_invalid_shows_once(post_callback):
+    post_callback(b'{"hello": "world"}')
+    original = RawCallback.objects.get()
+
+    first = replay_raw_callback(original)
+    second = replay_raw_callback(original)
+
+    unresolved = QuarantinedEvent.objects.filter(resolved_at__isnull=True)
+    assert first.rejected == 1
+    assert second.rejected == 1
+    assert unresolved.count() == 1
+    assert unresolved.get().raw_callback_id == second.raw_callback_id
+
+
+def test_unknown_json_shape_is_quarantined(post_callback):
+    response = post_callback(b'{"hello": "world"}')
+
+    raw = RawCallback.objects.get()
+    assert response.status_code == 200
+    assert raw.outcome == RawCallback.Outcome.QUARANTINED
+    assert raw.format == "unknown"
+    assert "unknown shape" in QuarantinedEvent.objects.get().reason
