@@ -2,10 +2,19 @@
 import logging
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path
+from django.utils import timezone
+from django.utils.decorators import method_decorator
 from django.utils.functional import cached_property
 from django.utils.html import format_html, format_html_join
+from django.views.decorators.http import require_POST
 
 from .models import Client, Message, QuarantinedEvent, RawCallback, StatusEvent
 from .storage import replay_raw_callback
@@ -39,6 +48,16 @@ class EstimatedCountPaginator(Paginator):
                            [self.object_list.model._meta.db_table])
             row = cursor.fetchone()
         return max(int(row[0]) if row else 0, 0)
+
+
+def plain_id(obj) -> str:
+    """An id as digits only: USE_THOUSAND_SEPARATOR would print 1425 as "1,425"."""
+    return str(obj.pk)
+
+
+def to_the_second(moment) -> str:
+    """A time with seconds, in the site's time zone (UTC), for lists where order matters."""
+    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M:%S") if moment else "–"
 
 
 class BigTableAdmin(admin.ModelAdmin):
@@ -143,53 +162,130 @@ class ClientAdmin(admin.ModelAdmin):
             rows,
         )
 
-    @admin.action(description="Sync now")
-    def sync_now(self, request, queryset):
+    change_form_template = "admin/callbacks/client/change_form.html"
+
+    def get_urls(self):
+        # One small view per button on a client's change page; each posts with CSRF.
+        view = self.admin_site.admin_view
+        return [
+            path("<int:pk>/sync-now/", view(self.sync_now_view), name="callbacks_client_sync_now"),
+            path("<int:pk>/test-connection/", view(self.test_connection_view),
+                 name="callbacks_client_test_connection"),
+            path("<int:pk>/rotate-token/", view(self.rotate_token_view),
+                 name="callbacks_client_rotate_token"),
+        ] + super().get_urls()
+
+    def _client_for_button(self, request, pk: int) -> Client:
+        client = get_object_or_404(Client, pk=pk)
+        if not self.has_change_permission(request, client):
+            raise PermissionDenied
+        return client
+
+    def _back_to_change_page(self, client: Client):
+        return redirect("admin:callbacks_client_change", client.pk)
+
+    @method_decorator(require_POST)
+    def sync_now_view(self, request, pk: int):
+        client = self._client_for_button(request, pk)
+        self._queue_sync(request, client)
+        self.message_user(request, f"{client}: sync queued; it appears under Recent sync runs "
+                                   "when it finishes.")
+        return self._back_to_change_page(client)
+
+    @method_decorator(require_POST)
+    def test_connection_view(self, request, pk: int):
+        client = self._client_for_button(request, pk)
+        self._test_connection(request, client)
+        return self._back_to_change_page(client)
+
+    def rotate_token_view(self, request, pk: int):
+        """Ask for confirmation on GET; rotate on POST and show the new URL and the grace end."""
+        client = self._client_for_button(request, pk)
+        if request.method != "POST":
+            return self._rotation_confirmation(request, [client], from_action=False)
+        self._rotate(request, client)
+        return self._back_to_change_page(client)
+
+    def _rotation_confirmation(self, request, clients: list[Client], from_action: bool):
+        context = {
+            **self.admin_site.each_context(request), "opts": self.model._meta,
+            "title": "Rotate the callback token?", "clients": clients,
+            "grace_hours": settings.CALLBACK_TOKEN_GRACE_HOURS,
+            "action_checkbox_name": ACTION_CHECKBOX_NAME, "from_action": from_action,
+        }
+        return TemplateResponse(request, "admin/callbacks/client/rotate_token_confirmation.html",
+                                context)
+
+    def _queue_sync(self, request, client: Client) -> None:
         from responsys_sync.models import SyncRun
         from responsys_sync.tasks import sync_client
 
+        sync_client.delay(client.pk, trigger=SyncRun.Trigger.MANUAL)
+        logger.info("manual sync of client %s queued by %s", client.pk, request.user)
+
+    def _rotate(self, request, client: Client) -> None:
+        client.rotate_callback_token()
+        logger.info("callback token of client %s rotated by %s", client.pk, request.user)
+        until = timezone.localtime(client.previous_token_valid_until)
+        self.message_user(request, format_html(
+            "{}: new callback URL <code>{}</code>. Send it to Gupshup; the old URL keeps working "
+            "until {} UTC.", client, client.callback_url, until.strftime("%Y-%m-%d %H:%M")))
+
+    def _test_connection(self, request, client: Client) -> None:
+        from responsys_sync.client import ResponsysError
+        from responsys_sync.sync import responsys_client_for
+
+        if not client.has_responsys_connection:
+            self.message_user(request, f"{client}: no Responsys connection configured.",
+                              messages.WARNING)
+            return
+        try:
+            endpoint = responsys_client_for(client).test_connection()
+        except ResponsysError as error:
+            logger.info("connection test of client %s failed: %s", client.pk, error)
+            self.message_user(request, f"{client}: connection failed: {error}", messages.ERROR)
+        else:
+            self.message_user(request, f"{client}: logged in, API endpoint {endpoint}.")
+
+    @admin.action(description="Sync now")
+    def sync_now(self, request, queryset):
         for client in queryset:
-            sync_client.delay(client.pk, trigger=SyncRun.Trigger.MANUAL)
-            logger.info("manual sync of client %s queued by %s", client.pk, request.user)
+            self._queue_sync(request, client)
         self.message_user(request, f"Queued a sync for {queryset.count()} client(s).")
 
     @admin.action(description="Rotate callback token")
     def rotate_token(self, request, queryset):
+        # Without the confirmation page's "post" field, show that page instead of rotating.
+        if request.POST.get("post") != "yes":
+            return self._rotation_confirmation(request, list(queryset), from_action=True)
         for client in queryset:
-            client.rotate_callback_token()
-            logger.info("callback token of client %s rotated by %s", client.pk, request.user)
-        self.message_user(
-            request, "New callback URLs issued; the old ones keep working during the grace "
-                     "period. Send the new URL to Gupshup.")
+            self._rotate(request, client)
+        return None
 
     @admin.action(description="Test Responsys connection")
     def test_connection(self, request, queryset):
-        from responsys_sync.client import ResponsysError
-        from responsys_sync.sync import responsys_client_for
-
         for client in queryset:
-            if not client.has_responsys_connection:
-                self.message_user(request, f"{client}: no Responsys connection configured.",
-                                  messages.WARNING)
-                continue
-            try:
-                endpoint = responsys_client_for(client).test_connection()
-            except ResponsysError as error:
-                self.message_user(request, f"{client}: connection failed: {error}",
-                                  messages.ERROR)
-            else:
-                self.message_user(request, f"{client}: logged in, API endpoint {endpoint}.")
+            self._test_connection(request, client)
 
 
 @admin.register(RawCallback)
 class RawCallbackAdmin(BigTableAdmin):
-    list_display = ("id", "client", "received_at", "method", "format", "outcome", "event_count",
-                    "duplicate_count", "rejected_count")
+    list_display = ("callback_id", "client", "received", "method", "format", "outcome",
+                    "event_count", "duplicate_count", "rejected_count")
+    list_display_links = ("callback_id",)
     list_filter = ("outcome", "format", "client")
     date_hierarchy = None
     readonly_fields = ("body_text",)
     exclude = ("body",)
     actions = ["replay"]
+
+    @admin.display(description="ID", ordering="id")
+    def callback_id(self, obj):
+        return plain_id(obj)
+
+    @admin.display(description="Received (UTC)", ordering="received_at")
+    def received(self, obj):
+        return to_the_second(obj.received_at)
 
     @admin.action(description="Replay with the current parser")
     def replay(self, request, queryset):
@@ -202,9 +298,22 @@ class RawCallbackAdmin(BigTableAdmin):
 
 @admin.register(QuarantinedEvent)
 class QuarantinedEventAdmin(BigTableAdmin):
-    list_display = ("id", "client", "created_at", "reason", "resolved_at", "raw_callback")
+    list_display = ("event_id", "client", "created", "reason", "resolved_at", "raw_callback_number")
+    list_display_links = ("event_id",)
     list_filter = ("client", ("resolved_at", admin.EmptyFieldListFilter))
     actions = ["replay"]
+
+    @admin.display(description="ID", ordering="id")
+    def event_id(self, obj):
+        return plain_id(obj)
+
+    @admin.display(description="Created (UTC)", ordering="created_at")
+    def created(self, obj):
+        return to_the_second(obj.created_at)
+
+    @admin.display(description="Raw callback")
+    def raw_callback_number(self, obj):
+        return str(obj.raw_callback_id) if obj.raw_callback_id else "–"
 
     @admin.action(description="Replay the callbacks of these events")
     def replay(self, request, queryset):

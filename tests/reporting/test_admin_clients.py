@@ -14,9 +14,9 @@ def staff_browser(client, sam):
     return client
 
 
-def run_action(browser, action, client):
+def run_action(browser, action, client, **extra_fields):
     return browser.post("/admin/callbacks/client/", {
-        "action": action, "_selected_action": [client.pk], "index": 0,
+        "action": action, "_selected_action": [client.pk], "index": 0, **extra_fields,
     }, follow=True)
 
 
@@ -60,7 +60,7 @@ def test_change_page_shows_the_column_mapping_help(staff_browser, make_client):
 @pytest.mark.django_db
 def test_rotate_token_issues_a_new_callback_token(staff_browser, acme):
     old_token = acme.callback_token
-    run_action(staff_browser, "rotate_token", acme)
+    run_action(staff_browser, "rotate_token", acme, post="yes")
     acme.refresh_from_db()
     assert acme.callback_token != old_token
 
@@ -68,7 +68,7 @@ def test_rotate_token_issues_a_new_callback_token(staff_browser, acme):
 @pytest.mark.django_db
 def test_rotate_token_keeps_old_digest(staff_browser, acme):
     old_digest = acme.callback_token_digest
-    run_action(staff_browser, "rotate_token", acme)
+    run_action(staff_browser, "rotate_token", acme, post="yes")
     acme.refresh_from_db()
     assert acme.previous_token_digest == old_digest
     assert acme.previous_token_valid_until is not None
