@@ -31,9 +31,31 @@ DESCRIPTIONS = {
 }
 
 
+# Enterprise (GatewayAPI) callbacks send a cause name with a three-character code whose
+# WhatsApp meaning Gupshup does not publish, so the cause name carries the meaning.
+CAUSE_DESCRIPTIONS = {
+    "UNKNOWN_SUBSCRIBER": "The number is invalid or not on WhatsApp.",
+    "DEFERRED": "Gupshup could not hand the message to WhatsApp.",
+    "DEFERED": "Gupshup could not hand the message to WhatsApp.",
+    "BLOCKED_FOR_USER": "The recipient's number is blocked for this business.",
+    "BLOCKED": "The recipient has blocked this sender.",
+    "OTHER": "The message failed for a reason Gupshup did not name.",
+    "ABSENT_SUBSCRIBER": "The recipient's phone could not be reached for now.",
+    "SERVICE_DOWN": "The messaging service was down.",
+    "SYSTEM_FAILURE": "A system failure at Gupshup or WhatsApp stopped the message.",
+}
+
+
 def describe(error_code: str, cause: str = "") -> str:
-    """Return a readable description of a failure; the raw cause when the code is unknown."""
+    """Return a readable description of a failure.
+
+    A known Gupshup or Meta code wins, then a known enterprise cause name; otherwise the raw
+    cause as reported, so nothing is hidden.
+    """
     description = DESCRIPTIONS.get((error_code or "").strip())
+    if description:
+        return description
+    description = CAUSE_DESCRIPTIONS.get((cause or "").strip().upper())
     if description:
         return description
     if cause:

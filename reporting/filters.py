@@ -34,6 +34,16 @@ def _parse_date(value: str | None) -> date | None:
         return None
 
 
+def _checked_date(params, name: str, label: str, ignored: list[str]) -> date | None:
+    """Parse one date parameter; note a value that is not a date instead of dropping it quietly."""
+    value = params.get(name, "").strip()
+    parsed = _parse_date(value)
+    if value and parsed is None:
+        ignored.append(f"{label} “{value}” was ignored: write dates as YYYY-MM-DD, "
+                       "for example 2026-03-31.")
+    return parsed
+
+
 def _day_start(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min))
 
@@ -53,15 +63,20 @@ class Selection:
     channel: str = ""
     search: str = ""
     chosen_client_ids: list[int] = field(default_factory=list)
+    # Sentences saying which parameter values were ignored and why, for the pages to show.
+    ignored: list[str] = field(default_factory=list)
 
     @classmethod
     def from_params(cls, user, params) -> "Selection":
         available = list(visible_clients(user))
         chosen = {int(value) for value in params.getlist("client") if str(value).isdigit()}
         clients = [client for client in available if client.pk in chosen] if chosen else available
-        preset, date_from, date_to = _date_range(params)
+        ignored: list[str] = []
+        preset, date_from, date_to = _date_range(params, ignored)
         status = params.get("status", "").strip()
-        if status not in STATUSES and status != NO_STATUS:
+        if status and status not in STATUSES and status != NO_STATUS:
+            ignored.append(f"Status “{status}” was ignored: it is none of "
+                           f"{', '.join(STATUSES)} or {NO_STATUS}, so all statuses are shown.")
             status = ""
         return cls(
             clients=clients, available_clients=available, preset=preset,
@@ -70,6 +85,7 @@ class Selection:
             cause=params.get("cause", "").strip(), channel=params.get("channel", "").strip(),
             search=params.get("q", "").strip(),
             chosen_client_ids=sorted(client.pk for client in clients) if chosen else [],
+            ignored=ignored,
         )
 
     @property
@@ -150,10 +166,11 @@ class Selection:
         return urlencode(pairs)
 
 
-def _date_range(params) -> tuple[str, date, date]:
+def _date_range(params, ignored: list[str]) -> tuple[str, date, date]:
     today = timezone.localdate()
     preset = params.get("range", "")
-    date_from, date_to = _parse_date(params.get("from")), _parse_date(params.get("to"))
+    date_from = _checked_date(params, "from", "From", ignored)
+    date_to = _checked_date(params, "to", "To", ignored)
     if preset == "custom" or (not preset and (date_from or date_to)):
         date_to = date_to or today
         date_from = date_from or date_to - timedelta(days=PRESETS[DEFAULT_PRESET])
@@ -161,5 +178,8 @@ def _date_range(params) -> tuple[str, date, date]:
             date_from, date_to = date_to, date_from
         return "custom", date_from, date_to
     if preset not in PRESETS:
+        if preset:
+            ignored.append(f"Range “{preset}” was ignored: it is none of today, 7d, 30d or "
+                           "custom, so the last 7 days are shown.")
         preset = DEFAULT_PRESET
     return preset, today - timedelta(days=PRESETS[preset]), today

@@ -10,7 +10,7 @@ from callbacks.models import STATUS_CHOICES, Message, StatusEvent
 
 from .access import visible_clients
 from .explorer import export_rows, page_of
-from .filters import NO_STATUS, PRESET_LABELS, Selection
+from .filters import NO_STATUS, PRESET_LABELS, PRESETS, Selection
 from .summary import build_overview
 
 logger = logging.getLogger(__name__)
@@ -23,7 +23,10 @@ STATUS_COLOURS = {
 
 def _filter_context(selection: Selection) -> dict:
     return {
-        "selection": selection, "presets": PRESET_LABELS,
+        "selection": selection,
+        # Days back from today per preset, so the page's script can fill From and To at once.
+        "presets": [(value, label, PRESETS.get(value, "")) for value, label in PRESET_LABELS],
+        "today": timezone.localdate(),
         "status_choices": [*STATUS_CHOICES, (NO_STATUS, "No status yet")],
         "query_string": selection.query_string(),
     }
