@@ -29,5 +29,6 @@ run: setup
 test: setup browser
 	$(BIN)/python -m pytest
 
-clean-demo:
-	rm -rf var/
+# Deletes the demo's secrets, emulator state and database, for a fresh `make run`.
+clean-demo: $(STAMP)
+	$(BIN)/python scripts/run_service.py --clean

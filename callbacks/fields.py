@@ -1,9 +1,12 @@
 """A text field encrypted at rest with Fernet (AES-128-CBC with an HMAC)."""
+import logging
 from functools import lru_cache
 
 from cryptography.fernet import Fernet, InvalidToken
 from django.conf import settings
 from django.db import models
+
+logger = logging.getLogger(__name__)
 
 
 @lru_cache(maxsize=4)
@@ -27,4 +30,7 @@ class EncryptedTextField(models.TextField):
             return _fernet(settings.FIELD_ENCRYPTION_KEY).decrypt(value.encode()).decode()
         except InvalidToken:
             # The key changed since the value was written: the admin must enter it again.
+            logger.warning("an encrypted %s value cannot be decrypted with the current "
+                           "DLR_FIELD_ENCRYPTION_KEY; enter it again in the admin",
+                           self.name)
             return ""

@@ -8,11 +8,14 @@ query parameters, plus the v2 `message-event` and v3 Meta-shaped envelopes. Batc
 shuffled (out-of-order events), about one event in twenty is sent twice (duplicates), and a
 health check is sent now and then.
 
-Usage: gupshup_traffic.py CALLBACK_URL [--rate MESSAGES_PER_SECOND] [--duration SECONDS]
+Usage: gupshup_traffic.py [CALLBACK_URL] [--rate MESSAGES_PER_SECOND] [--duration SECONDS]
+The URL may come from the environment variable DLR_TRAFFIC_URL instead, which keeps the
+client's secret token out of the process list.
 """
 import argparse
 import json
 import logging
+import os
 import random
 import signal
 import time
@@ -215,12 +218,15 @@ class TrafficGenerator:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("url", help="the client's full callback URL")
+    parser.add_argument("url", nargs="?", default=os.environ.get("DLR_TRAFFIC_URL"),
+                        help="the client's full callback URL (default: $DLR_TRAFFIC_URL)")
     parser.add_argument("--rate", type=float, default=5.0, help="new messages per second")
     parser.add_argument("--duration", type=float, default=0.0,
                         help="seconds to run; 0 runs until stopped")
     parser.add_argument("--seed", type=int, default=None, help="random seed for a repeatable run")
     args = parser.parse_args()
+    if not args.url:
+        parser.error("give the callback URL as an argument or in DLR_TRAFFIC_URL")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
 
     generator = TrafficGenerator(args.url, args.rate, args.seed)

@@ -85,9 +85,10 @@ class Supervisor:
         self.env = env
         self.children: list[tuple[str, subprocess.Popen]] = []
 
-    def start(self, name: str, args: list[str]) -> subprocess.Popen:
+    def start(self, name: str, args: list[str], extra_env: dict | None = None) -> subprocess.Popen:
         logger.info("starting %s", name)
-        process = subprocess.Popen(args, cwd=ROOT, env=self.env, start_new_session=True)
+        env = {**self.env, **(extra_env or {})}
+        process = subprocess.Popen(args, cwd=ROOT, env=env, start_new_session=True)
         self.children.append((name, process))
         return process
 
@@ -111,8 +112,23 @@ class Supervisor:
                 process.kill()
 
 
+def clean(database_url: str) -> int:
+    """Drop the demo database and delete var/ (generated secrets and emulator state)."""
+    parsed = urlparse(database_url)
+    name = parsed.path.lstrip("/")
+    admin_url = parsed._replace(path="/postgres").geturl()
+    with psycopg.connect(admin_url, autocommit=True) as connection:
+        connection.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
+            sql.Identifier(name)))
+    shutil.rmtree(VAR, ignore_errors=True)
+    logger.info("dropped database %s and deleted %s", name, VAR)
+    return 0
+
+
 def main() -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    if sys.argv[1:] == ["--clean"]:
+        return clean(os.environ.get("DATABASE_URL", "postgres://root@127.0.0.1:5432/dlr"))
     run_env = load_run_env()
     host = os.environ.get("DLR_HOST", "127.0.0.1")
     port = os.environ.get("DLR_PORT", "8000")
@@ -133,6 +149,8 @@ def main() -> int:
         # Plain HTTP on loopback: session cookies must not require HTTPS here.
         "DJANGO_SECURE_COOKIES": os.environ.get("DJANGO_SECURE_COOKIES", "false"),
         "PROMETHEUS_MULTIPROC_DIR": str(prometheus_dir),
+        # A thousand access-log lines a minute would bury the printed logins.
+        "DLR_ACCESS_LOG": os.environ.get("DLR_ACCESS_LOG", str(VAR / "access.log")),
         "PYTHONUNBUFFERED": "1",
     }
 
@@ -194,6 +212,7 @@ def run_processes(supervisor, env, run_env, host, port, login_port, api_port) ->
           f"  Emulator rows:      http://127.0.0.1:{api_port}/_emulator/tables/"
           f"Gupshup%20WhatsApp%20DLR/DLR_REPORT/rows\n"
           f"{demo_report}\n"
+          f"  Access log:         {env['DLR_ACCESS_LOG']}\n"
           "Press Ctrl-C to stop everything.\n", flush=True)
 
     while not stopping:
@@ -215,8 +234,10 @@ def start_demo_traffic(supervisor, env, base_url) -> None:
     if result.returncode != 0:
         logger.warning("no demo traffic: %s", result.stderr.strip().splitlines()[-1:])
         return
-    supervisor.start("demo traffic", [PYTHON, "scripts/gupshup_traffic.py",
-                                      result.stdout.strip(), "--rate", rate])
+    # The URL goes through the environment, not the command line, where `ps` would show the
+    # client's secret token.
+    supervisor.start("demo traffic", [PYTHON, "scripts/gupshup_traffic.py", "--rate", rate],
+                     extra_env={"DLR_TRAFFIC_URL": result.stdout.strip()})
 
 
 if __name__ == "__main__":
