@@ -51,12 +51,12 @@ class EstimatedCountPaginator(Paginator):
 
 
 def plain_id(obj) -> str:
-    """An id as digits only: USE_THOUSAND_SEPARATOR would print 1425 as "1,425"."""
+    """Return an id as plain digits, because USE_THOUSAND_SEPARATOR would print "1,425"."""
     return str(obj.pk)
 
 
 def to_the_second(moment) -> str:
-    """A time with seconds, in the site's time zone (UTC), for lists where order matters."""
+    """Format a time to the second in the site's time zone (UTC), or a dash when missing."""
     return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M:%S") if moment else "–"
 
 
@@ -165,7 +165,7 @@ class ClientAdmin(admin.ModelAdmin):
     change_form_template = "admin/callbacks/client/change_form.html"
 
     def get_urls(self):
-        # One small view per button on a client's change page; each posts with CSRF.
+        # Each button on a client's change page posts, with its CSRF token, to one of these.
         view = self.admin_site.admin_view
         return [
             path("<int:pk>/sync-now/", view(self.sync_now_view), name="callbacks_client_sync_now"),
@@ -199,7 +199,7 @@ class ClientAdmin(admin.ModelAdmin):
         return self._back_to_change_page(client)
 
     def rotate_token_view(self, request, pk: int):
-        """Ask for confirmation on GET; rotate on POST and show the new URL and the grace end."""
+        """Show a confirmation page on GET. On POST, rotate and report the new URL."""
         client = self._client_for_button(request, pk)
         if request.method != "POST":
             return self._rotation_confirmation(request, [client], from_action=False)
@@ -298,7 +298,8 @@ class RawCallbackAdmin(BigTableAdmin):
 
 @admin.register(QuarantinedEvent)
 class QuarantinedEventAdmin(BigTableAdmin):
-    list_display = ("event_id", "client", "created", "reason", "resolved_at", "raw_callback_number")
+    list_display = ("event_id", "client", "created", "reason", "resolved_at",
+                    "raw_callback_number")
     list_display_links = ("event_id",)
     list_filter = ("client", ("resolved_at", admin.EmptyFieldListFilter))
     actions = ["replay"]

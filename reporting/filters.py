@@ -35,7 +35,7 @@ def _parse_date(value: str | None) -> date | None:
 
 
 def _checked_date(params, name: str, label: str, ignored: list[str]) -> date | None:
-    """Parse one date parameter; note a value that is not a date instead of dropping it quietly."""
+    """Parse one date parameter, and record in `ignored` a value that is not a date."""
     value = params.get(name, "").strip()
     parsed = _parse_date(value)
     if value and parsed is None:

@@ -3,6 +3,7 @@ import json
 
 from django import template
 from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
 
 from callbacks.models import STATUS_CHOICES
 
@@ -32,7 +33,7 @@ def pretty_json(value) -> str:
 
 @register.filter
 def status_label(code) -> str:
-    """Show a status as its code and its plain name ("SUCCESS · Delivered"), as the tiles do."""
+    """Return a status as its code and its plain name ("SUCCESS · Delivered"), like the tiles."""
     if not code:
         return ""
     label = STATUS_LABELS.get(code)
@@ -41,13 +42,13 @@ def status_label(code) -> str:
 
 @register.filter
 def status_name(code) -> str:
-    """Return only the plain name of a status ("Delivered" for SUCCESS); the code if unknown."""
+    """Return the plain name of a status ("Delivered" for SUCCESS), or the code when unknown."""
     return STATUS_LABELS.get(code, code or "")
 
 
 @register.filter
 def breakable(code) -> str:
-    """Let a code such as UNKNOWN_SUBSCRIBER wrap only after its underscores, never mid-word."""
+    """Mark a code such as UNKNOWN_SUBSCRIBER so that it wraps only after an underscore."""
     parts = str(code or "").split("_")
     pieces = [(part + "_",) for part in parts[:-1]] + [(parts[-1],)]
-    return format_html_join("<wbr>", "{}", pieces)
+    return format_html_join(mark_safe("<wbr>"), "{}", pieces)

@@ -16,7 +16,7 @@ def staff_browser(client, sam):
     return client
 
 
-def test_raw_callback_id_has_no_thousands_separator(staff_browser, acme):
+def test_raw_callback_id_unseparated(staff_browser, acme):
     RawCallback.objects.create(id=1425, client=acme, method="POST",
                                outcome=RawCallback.Outcome.STORED)
     page = staff_browser.get("/admin/callbacks/rawcallback/").content.decode()
@@ -24,7 +24,7 @@ def test_raw_callback_id_has_no_thousands_separator(staff_browser, acme):
     assert "1,425" not in page
 
 
-def test_raw_callback_received_time_shows_seconds(staff_browser, acme):
+def test_received_time_shows_seconds(staff_browser, acme):
     received = datetime(2026, 3, 31, 14, 5, 37, tzinfo=UTC)
     RawCallback.objects.create(client=acme, method="POST", received_at=received,
                                outcome=RawCallback.Outcome.STORED)
@@ -32,7 +32,7 @@ def test_raw_callback_received_time_shows_seconds(staff_browser, acme):
     assert "2026-03-31 14:05:37" in page
 
 
-def test_sync_run_list_shows_rounded_duration(staff_browser, acme):
+def test_sync_run_duration_rounded(staff_browser, acme):
     started = datetime(2026, 3, 31, 14, 0, 0, tzinfo=UTC)
     SyncRun.objects.create(client=acme, status=SyncRun.Status.SUCCEEDED, started_at=started,
                            finished_at=started + timedelta(microseconds=240192))

@@ -1,4 +1,4 @@
-"""Pages say which filter values they ignored, link back where a user expects, and show an icon."""
+"""Pages name the filter values they ignored, link back to the dashboards and declare an icon."""
 import pytest
 
 from reporting.error_codes import describe
@@ -18,13 +18,13 @@ def page_text(browser, url):
     return browser.get(url).content.decode()
 
 
-def test_bad_date_is_named_and_explained(browser, acme):
+def test_bad_date_is_explained(browser, acme):
     page = page_text(browser, "/?from=notadate")
     assert 'id="ignored-filters"' in page
     assert "From “notadate” was ignored: write dates as YYYY-MM-DD" in page
 
 
-def test_unknown_status_is_named_and_explained(browser, acme):
+def test_unknown_status_is_explained(browser, acme):
     page = page_text(browser, "/messages/?status=BOGUS")
     assert "Status “BOGUS” was ignored" in page
 
@@ -38,13 +38,13 @@ def test_valid_filters_show_no_warning(browser, acme):
     assert 'id="ignored-filters"' not in page
 
 
-def test_presets_carry_their_days_for_the_script(browser, acme):
+def test_presets_carry_their_days(browser, acme):
     page = page_text(browser, "/")
     assert 'data-days="29"' in page
     assert "reporting/filters.js" in page
 
 
-def test_second_explorer_page_links_to_the_first(browser, acme):
+def test_second_page_links_first(browser, acme):
     for _ in range(PAGE_SIZE + 1):
         add_message(acme, "SUCCESS", with_events=False)
     first = browser.get("/messages/")
@@ -54,17 +54,17 @@ def test_second_explorer_page_links_to_the_first(browser, acme):
     assert 'id="first-page"' in second
 
 
-def test_explorer_shows_status_code_and_label(browser, acme):
+def test_explorer_shows_status_label(browser, acme):
     add_message(acme, "SUCCESS", message_id="delivered-1")
     assert "SUCCESS · Delivered" in page_text(browser, "/messages/")
 
 
-def test_api_docs_link_back_to_the_dashboards(browser):
+def test_api_docs_link_back(browser):
     page = page_text(browser, "/api/docs/")
     assert 'id="back-to-dashboards"' in page
 
 
-def test_redoc_links_back_and_loads_no_web_fonts(browser):
+def test_redoc_links_back_without_fonts(browser):
     page = page_text(browser, "/api/redoc/")
     assert 'id="back-to-dashboards"' in page
     assert "fonts.googleapis.com" not in page
@@ -92,9 +92,9 @@ def test_enterprise_causes_get_a_sentence(cause, expected):
     assert expected in describe("003", cause)
 
 
-def test_unknown_cause_is_shown_as_reported():
+def test_unknown_cause_shown_raw():
     assert describe("077", "SOMETHING_NEW") == "SOMETHING_NEW"
 
 
-def test_known_code_wins_over_the_cause():
+def test_known_code_beats_cause():
     assert describe("1002", "UNKNOWN_SUBSCRIBER") == "The phone number is not on WhatsApp."
