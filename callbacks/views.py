@@ -1,7 +1,7 @@
 """The Gupshup webhook and the health endpoints.
 
-Gupshup never reads an error body, so the webhook answers 200 for everything it has committed,
-including bodies it could not parse (they are kept and quarantined for replay). It answers 404
+Gupshup never reads an error body, so the webhook returns 200 for everything it has committed,
+including bodies it could not parse, which are kept and quarantined for replay. It returns 404
 for an unknown token, 403 for an address outside the client's allowlist, 413 for an oversized
 body and 503 when the database is unavailable, so that Gupshup retries.
 """
@@ -287,7 +287,7 @@ def _unavailable():
 
 
 def healthz(request):
-    """Report whether PostgreSQL and Redis answer; 200 when the database does."""
+    """Check PostgreSQL and Redis; return 200 when the database responds, else 503."""
     checks = {"database": _check_database(), "redis": _check_redis()}
     status = 200 if checks["database"] == "ok" else 503
     return JsonResponse({"status": "ok" if status == 200 else "unavailable", **checks},
