@@ -15,7 +15,7 @@ def _fernet(key: str) -> Fernet:
 
 
 class EncryptedTextField(models.TextField):
-    """Stores the value encrypted with settings.FIELD_ENCRYPTION_KEY; Python code sees plain text."""
+    """Stores the value encrypted with settings.FIELD_ENCRYPTION_KEY; Python code reads and writes plain text."""
 
     def get_prep_value(self, value):
         value = super().get_prep_value(value)

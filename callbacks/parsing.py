@@ -325,7 +325,15 @@ def _enterprise_event(item: object) -> ParsedEvent:
     raw_status = _text(get("eventType"), "eventType")
     cause = _text(get("cause"), "cause")
     error_code = _enterprise_error_code(item)
+    return _build_enterprise_event(
+        item, message_id, event_time, raw_status, cause, error_code,
+        phone=_phone(get("destAddr"), "destAddr"), sender=_text(get("srcAddr"), "srcAddr"),
+    )
 
+
+def _build_enterprise_event(raw: dict, message_id: str, event_time, raw_status: str, cause: str,
+                            error_code: str, *, phone: str, sender: str) -> ParsedEvent:
+    """Build an enterprise event, whether it came as a JSON object or as query fields."""
     return ParsedEvent(
         format="enterprise",
         message_id=message_id,
@@ -336,11 +344,11 @@ def _enterprise_event(item: object) -> ParsedEvent:
         error_code=error_code,
         error_title="",
         event_time=event_time,
-        phone=_phone(get("destAddr"), "destAddr"),
-        sender=_text(get("srcAddr"), "srcAddr"),
-        channel=_text(get("channel"), "channel").upper() or "WHATSAPP",
-        extra=_extra(get("extra")),
-        raw=item,
+        phone=phone,
+        sender=sender,
+        channel=_text(raw.get("channel"), "channel").upper() or "WHATSAPP",
+        extra=_extra(raw.get("extra")),
+        raw=raw,
     )
 
 
@@ -381,22 +389,9 @@ def _enterprise_query_event(fields: dict) -> ParsedEvent:
     raw_status = _text(fields.get("status"), "status")
     cause = _text(fields.get("cause"), "cause")
     error_code = _code(fields.get("errCode", fields.get("errorCode")), "errCode")
-
-    return ParsedEvent(
-        format="enterprise",
-        message_id=message_id,
-        wa_message_id="",
-        status=map_enterprise_status(raw_status, cause, error_code),
-        raw_status=raw_status,
-        cause=cause,
-        error_code=error_code,
-        error_title="",
-        event_time=event_time,
-        phone=_phone(fields.get("phoneNo"), "phoneNo"),
-        sender=_text(fields.get("mask"), "mask"),
-        channel=_text(fields.get("channel"), "channel").upper() or "WHATSAPP",
-        extra=_extra(fields.get("extra")),
-        raw=fields,
+    return _build_enterprise_event(
+        fields, message_id, event_time, raw_status, cause, error_code,
+        phone=_phone(fields.get("phoneNo"), "phoneNo"), sender=_text(fields.get("mask"), "mask"),
     )
 
 

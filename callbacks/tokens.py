@@ -53,7 +53,7 @@ def client_for_token(token: str) -> CallbackClient | None:
         found = _lookup(digest)
     except OperationalError as error:
         # The webhook's fast path skips Django's per-request connection checks, so a connection
-        # that the server closed while idle fails here first; one retry gets a new connection.
+        # that the server closed while idle fails here first. One retry gets a new connection.
         if connection.in_atomic_block:
             raise
         logger.warning("token lookup failed on a stale database connection (%s); retrying once",

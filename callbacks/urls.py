@@ -6,7 +6,7 @@ app_name = "callbacks"
 
 urlpatterns = [
     path("gupshup/<str:token>/", GupshupCallbackView.as_view(), name="gupshup"),
-    # Without the slash too: APPEND_SLASH would answer 301, and a client that follows it with a
+    # Without the slash too: APPEND_SLASH would return 301, and a client that follows it with a
     # GET loses the body.
     path("gupshup/<str:token>", GupshupCallbackView.as_view(), name="gupshup-no-slash"),
 ]

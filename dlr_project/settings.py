@@ -212,9 +212,9 @@ LOGGING = {
 
 # --- Reporting (dashboards, aggregates, API docs) ----------------------------------------------
 
-# The dashboards read reporting.MessageBucket; this task recomputes the buckets of changed
-# messages, re-reading this many seconds before its watermark for transactions that committed
-# late, and the reconcile recomputes the last few days in full.
+# The dashboards read reporting.MessageBucket. A frequent task recomputes the buckets of changed
+# messages and re-reads some seconds before its watermark for transactions that committed late.
+# A slower reconcile recomputes the last few days in full.
 REPORTING_REFRESH_SECONDS = env_int("DLR_REPORTING_REFRESH_SECONDS", 60)
 REPORTING_REFRESH_OVERLAP_SECONDS = env_int("DLR_REPORTING_REFRESH_OVERLAP_SECONDS", 300)
 REPORTING_RECONCILE_DAYS = env_int("DLR_REPORTING_RECONCILE_DAYS", 3)

@@ -87,16 +87,16 @@ def recipient_id(client: Client, message: Message) -> str:
     if source == Client.RecipientIdSource.PHONE:
         return message.phone
     parts = [part.strip() for part in message.extra.split("|")] if message.extra else []
-    wanted = client.recipient_id_extra_part.strip()
+    part_name = client.recipient_id_extra_part.strip()
     if source == Client.RecipientIdSource.EXTRA_POSITION:
         try:
-            position = int(wanted)
+            position = int(part_name)
         except ValueError:
             return ""
         return parts[position - 1] if 1 <= position <= len(parts) else ""
     for part in parts:
         key, separator, value = part.partition("=")
-        if separator and key.strip() == wanted:
+        if separator and key.strip() == part_name:
             return value.strip()
     return ""
 

@@ -49,7 +49,7 @@ class SyncRun(models.Model):
 
 
 class SyncRejection(models.Model):
-    """A record Responsys answered with MERGEFAILED, with its reason."""
+    """A record that Responsys rejected with MERGEFAILED, with its reason."""
 
     id = models.BigAutoField(primary_key=True)
     sync_run = models.ForeignKey(SyncRun, on_delete=models.CASCADE, related_name="rejections")

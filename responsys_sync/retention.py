@@ -29,7 +29,8 @@ from .sync import client_sync_lock, responsys_client_for
 
 logger = logging.getLogger(__name__)
 
-# Longest wait for a lock that SKIP LOCKED does not cover (a table lock, say); then the batch fails.
+# Maximum wait for a lock that SKIP LOCKED does not cover, such as a table lock. After it the
+# batch fails.
 LOCK_TIMEOUT = "2s"
 MAX_KEYS_PER_ASYNC_DELETE = 200
 ASYNC_POLL_SECONDS = 2.0

@@ -60,7 +60,7 @@ class Command(BaseCommand):
     def _refresh_demo_password(self, options):
         """Store the emulator password again when the stored one can no longer be decrypted.
 
-        That happens when var/run.env, which holds the key, was deleted but the database was
+        That happens when var/run.env, which contains the key, was deleted but the database was
         kept: the demo client would otherwise fail every sync for lack of a password.
         """
         client = Client.objects.filter(name=DEMO_CLIENT).first()
