@@ -17,19 +17,10 @@ Environment:
 import logging
 import multiprocessing
 import os
-import re
 
 from gunicorn.glogging import Logger
 
-_TOKEN_SEGMENT = re.compile(r"(/callbacks/gupshup/)[^/?#\s\"]+", re.IGNORECASE)
-MASK = "********"
-
-
-def mask_callback_tokens(text: str) -> str:
-    """Return `text` with the token segment of every webhook path replaced by a fixed mask."""
-    if "/gupshup/" not in text.lower():
-        return text
-    return _TOKEN_SEGMENT.sub(r"\g<1>" + MASK, text)
+from dlr_project.log_masking import MASK, mask_callback_tokens  # noqa: F401 - MASK for tests
 
 
 class _MaskingFilter(logging.Filter):

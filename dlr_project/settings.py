@@ -194,7 +194,7 @@ RESPONSYS_TIMEOUT_SECONDS = env_int("DLR_RESPONSYS_TIMEOUT_SECONDS", 30)
 
 # --- Logging -------------------------------------------------------------------------------------
 
-LOG_LEVEL = env_str("DLR_LOG_LEVEL", "INFO")
+LOG_LEVEL = env_str("DLR_LOG_LEVEL", "INFO").upper()
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -1,0 +1,197 @@
+"""Run the web service under granian, configured from the environment.
+
+Run as `python -m dlr_project.server`. granian is a production HTTP server written in Rust with a
+WSGI interface. Its HTTP handling costs far less CPU per request than gunicorn's, which matters
+for the webhook (bench/webhook_throughput.py compares the two). gunicorn stays usable with
+dlr_project/gunicorn.conf.py.
+
+granian's own access log is left off because it would write the webhook's secret token. This
+module writes the access log itself, with the token masked.
+
+Environment:
+  DLR_BIND              address to listen on, host:port (default 127.0.0.1:8000)
+  WEB_CONCURRENCY       worker processes (default: one per CPU core)
+  DLR_BLOCKING_THREADS  Python threads per worker that run requests (default 2)
+  DLR_ACCESS_LOG        access log path, "-" for stdout, empty to disable (default "-")
+  DLR_LOG_LEVEL         granian log level (default info)
+"""
+import logging
+import logging.handlers
+import os
+import sys
+import time
+from dataclasses import dataclass
+
+from dlr_project.log_masking import mask_callback_tokens
+
+ACCESS_LOGGER = "dlr.access"
+
+# Keys of a WSGI environ that come from the request, never from the process environment.
+_REQUEST_KEY_PREFIXES = ("HTTP_", "SERVER_", "REMOTE_", "REQUEST_", "CONTENT_", "wsgi.")
+_REQUEST_KEYS = frozenset({"PATH_INFO", "QUERY_STRING", "SCRIPT_NAME", "GATEWAY_INTERFACE",
+                           "RAW_URI"})
+
+
+class ServedApplication:
+    """The WSGI application as granian serves it: request environ cleaned, access log written.
+
+    granian copies the whole process environment into every request's environ, as CGI did, so
+    Django's request.META would carry DATABASE_URL and DJANGO_SECRET_KEY into anything that
+    reports a request. Those keys are removed before the application runs.
+    """
+
+    def __init__(self, application, access_logger: logging.Logger | None):
+        self.application = application
+        self.access_logger = access_logger
+        self.inherited_keys = tuple(
+            key for key in os.environ
+            if key not in _REQUEST_KEYS and not key.startswith(_REQUEST_KEY_PREFIXES))
+
+    def __call__(self, environ, start_response):
+        for key in self.inherited_keys:
+            environ.pop(key, None)
+        if self.access_logger is None:
+            return self.application(environ, start_response)
+
+        started = time.perf_counter()
+        response_start = []
+
+        def recording_start_response(status, headers, exc_info=None):
+            response_start.append((status, headers))
+            return start_response(status, headers, exc_info)
+
+        try:
+            result = self.application(environ, recording_start_response)
+        except BaseException:
+            self._log(environ, "500", [], started)
+            raise
+        status, headers = response_start[-1] if response_start else ("500", [])
+        self._log(environ, status, headers, started)
+        return result
+
+    def _log(self, environ, status: str, headers, started: float) -> None:
+        """Write one access log line, in gunicorn's default layout, with the token masked."""
+        length = next((value for name, value in headers if name.lower() == "content-length"),
+                      "-")
+        path = environ.get("PATH_INFO", "")
+        query = environ.get("QUERY_STRING")
+        target = f"{path}?{query}" if query else path
+        self.access_logger.info(
+            '%s %s "%s %s %s" %s %s %dms',
+            environ.get("REMOTE_ADDR", "-"), time.strftime("[%d/%b/%Y:%H:%M:%S %z]"),
+            environ.get("REQUEST_METHOD", "-"), mask_callback_tokens(target),
+            environ.get("SERVER_PROTOCOL", "-"), status.split(" ", 1)[0], length,
+            (time.perf_counter() - started) * 1000)
+
+
+def access_logger_from_environment() -> logging.Logger | None:
+    """Return the access logger that DLR_ACCESS_LOG asks for, or None when it is disabled."""
+    destination = os.environ.get("DLR_ACCESS_LOG", "-")
+    if not destination:
+        return None
+    logger = logging.getLogger(ACCESS_LOGGER)
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
+    if not logger.handlers:
+        if destination == "-":
+            handler = logging.StreamHandler(sys.stdout)
+        else:
+            # WatchedFileHandler reopens the file after logrotate moves it.
+            handler = logging.handlers.WatchedFileHandler(destination)
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        logger.addHandler(handler)
+    return logger
+
+
+def build_application() -> ServedApplication:
+    """Build Django's WSGI application with the webhook fast path, as granian serves it."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dlr_project.settings")
+    from django.core.wsgi import get_wsgi_application
+
+    django_application = get_wsgi_application()
+    # Imported after get_wsgi_application, which sets Django up.
+    from callbacks.views import WebhookFastPath
+
+    return ServedApplication(WebhookFastPath(django_application), access_logger_from_environment())
+
+
+def __getattr__(name: str):
+    # granian imports `dlr_project.server:application` in each worker; building it on first
+    # access keeps Django out of the process that only supervises the workers.
+    if name == "application":
+        globals()["application"] = build_application()
+        return globals()["application"]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+@dataclass(frozen=True)
+class ServerSettings:
+    host: str
+    port: int
+    workers: int
+    blocking_threads: int
+    log_level: str
+
+    @classmethod
+    def from_environment(cls, environ=os.environ) -> "ServerSettings":
+        host, port = _parse_bind(environ.get("DLR_BIND") or "127.0.0.1:8000")
+        return cls(
+            host=host, port=port,
+            workers=_positive_int(environ, "WEB_CONCURRENCY", os.cpu_count() or 1),
+            blocking_threads=_positive_int(environ, "DLR_BLOCKING_THREADS", 2),
+            log_level=_log_level(environ.get("DLR_LOG_LEVEL") or "info"),
+        )
+
+
+def _parse_bind(value: str) -> tuple[str, int]:
+    host, separator, port = value.strip().rpartition(":")
+    if not separator or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise SystemExit(f"DLR_BIND is invalid: expected host:port, got {value!r}")
+    return host.strip("[]"), int(port)
+
+
+def _log_level(value: str) -> str:
+    level = value.strip().lower()
+    if level not in _LOG_LEVELS:
+        raise SystemExit(f"DLR_LOG_LEVEL is invalid: expected one of {', '.join(_LOG_LEVELS)}, "
+                         f"got {value!r}")
+    return level
+
+
+_LOG_LEVELS = ("critical", "error", "warning", "info", "debug")
+
+
+def _positive_int(environ, name: str, default: int) -> int:
+    raw = environ.get(name)
+    if raw is None or raw == "":
+        return default
+    if not raw.isdigit() or int(raw) < 1:
+        raise SystemExit(f"{name} is invalid: expected a positive integer, got {raw!r}")
+    return int(raw)
+
+
+def main() -> None:
+    from granian import Granian
+    from granian.constants import Interfaces
+    from granian.log import LogLevels
+
+    settings = ServerSettings.from_environment()
+    server = Granian(
+        "dlr_project.server:application",
+        address=settings.host,
+        port=settings.port,
+        interface=Interfaces.WSGI,
+        workers=settings.workers,
+        blocking_threads=settings.blocking_threads,
+        # Requests beyond the threads wait in granian (in Rust), not in the Python interpreter.
+        backpressure=settings.blocking_threads,
+        respawn_failed_workers=True,
+        log_level=LogLevels(settings.log_level),
+        log_access=False,
+        websockets=False,
+    )
+    server.serve()
+
+
+if __name__ == "__main__":
+    main()
