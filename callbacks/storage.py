@@ -1,47 +1,51 @@
-"""Store one parsed callback in a single transaction: raw body, new events, current statuses.
+"""Store parsed callbacks atomically: raw bodies, new events, current statuses.
 
 The hot path is one SQL statement built from data-modifying CTEs, so a request costs one round
-trip however many events it carries:
+trip however many events it carries. One statement can store several callbacks, those that
+threads of one process submit at the same moment (callbacks.commit_group):
 
-1. `ev` inserts the events; ON CONFLICT DO NOTHING drops duplicates (same client, message id,
-   status and event time), also duplicates within the same body.
-2. `up` folds the new events into each message's current status by rank (READ 4, SUCCESS 3,
+1. `req` numbers the callbacks and draws a raw callback id for each.
+2. `ev` inserts the events; ON CONFLICT DO NOTHING drops duplicates (same client, message id,
+   status and event time), also duplicates within the same body or the same statement.
+3. `up` folds the new events into each message's current status by rank (READ 4, SUCCESS 3,
    failures 2, SENT 1; the later event wins between equal ranks). The comparison happens inside
    ON CONFLICT DO UPDATE, which locks the message row, so two requests racing on one message
    cannot overwrite each other's better status.
-3. `raw` stores the request itself with its outcome and counts, and `quarantine` the events
-   the parser rejected, pointing at it.
+4. `raw` stores each request with its outcome and counts, and `quarantine` the events the
+   parser rejected, pointing at their request.
 
 A single statement is atomic on its own, so the store runs in autocommit: one round trip, no
 BEGIN or COMMIT of its own, and Gupshup gets 200 only once the statement has committed. It is
 prepared once per connection (server-side binding), because planning this many CTEs costs
 more than executing them for a small batch.
 
-Rows are inserted in message-id order so that concurrent batches lock messages in the same order
-and cannot deadlock.
+Rows are inserted in (client, message id) order so that concurrent statements lock messages in
+the same order and cannot deadlock.
 """
+import base64
 import json
 import logging
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
 
 import orjson
 import psycopg
+from django.conf import settings
 from django.db import OperationalError, connection, transaction
 from django.utils import timezone
 
+from .commit_group import CommitGroup
 from .models import QuarantinedEvent, RawCallback
 from .parsing import STATUS_RANK, ParseResult, RejectedEvent
 
 logger = logging.getLogger(__name__)
 
-# Column sizes of callbacks_statusevent and callbacks_message; longer values are cut, except
-# message ids, which are rejected because a cut id would join the wrong message.
+# Message ids longer than this are rejected, because a cut id would join the wrong message.
+# Longer text values are cut to their column sizes in _build_event_rows.
 MAX_ID_LENGTH = 200
-TEXT_LIMITS = {"raw_status": 100, "cause": 500, "error_code": 50, "error_title": 500,
-               "phone": 32, "sender": 200, "channel": 20}
 
 
 @dataclass(frozen=True)
@@ -118,11 +122,18 @@ def _message_upsert_set_clause() -> str:
 @lru_cache(maxsize=1)
 def _store_sql() -> str:
     return f"""
-WITH rid AS (
-  SELECT nextval(pg_get_serial_sequence('callbacks_rawcallback', 'id')) AS id
+WITH req AS MATERIALIZED (
+  -- One row per callback of the group, each with its raw callback id.
+  SELECT r.*, nextval(pg_get_serial_sequence('callbacks_rawcallback', 'id')) AS raw_id
+  FROM json_to_recordset(%(requests)s::json) AS r(
+    req int, client_id bigint, received_at timestamptz, method text, content_type text,
+    query_string text, body text, remote_addr inet, format text, rejected int, event_total int,
+    fallback_outcome text)
 ),
 input AS (
-  SELECT * FROM json_to_recordset(%(events)s::json) AS t(
+  SELECT g.req, g.client_id, t.*
+  FROM json_to_recordset(%(events)s::json) AS g(req int, client_id bigint, events json)
+  CROSS JOIN LATERAL json_to_recordset(g.events) AS t(
     message_id text, wa_message_id text, status text, status_key text, raw_status text,
     cause text, error_code text, error_title text, event_time timestamptz, phone text,
     sender text, channel text, extra text, format text, raw jsonb)
@@ -134,7 +145,7 @@ resolved AS (
   SELECT i.*, COALESCE(
     CASE WHEN i.message_id = i.wa_message_id THEN (
       SELECT m.message_id FROM callbacks_message m
-      WHERE m.client_id = %(client_id)s AND m.wa_message_id = i.wa_message_id
+      WHERE m.client_id = i.client_id AND m.wa_message_id = i.wa_message_id
         AND m.wa_message_id <> '' LIMIT 1)
     END, i.message_id) AS resolved_id
   FROM input i
@@ -144,37 +155,38 @@ ev AS (
     client_id, message_id, wa_message_id, status, status_key, raw_status, cause, error_code,
     error_title, event_time, phone, sender, channel, extra, format, raw, raw_callback_id,
     received_at)
-  SELECT %(client_id)s, resolved_id, wa_message_id, status, status_key, raw_status, cause,
-         error_code, error_title, event_time, phone, sender, channel, extra, format, raw,
-         (SELECT id FROM rid), %(now)s
-  FROM resolved ORDER BY resolved_id, status_key, event_time
+  SELECT e.client_id, e.resolved_id, e.wa_message_id, e.status, e.status_key, e.raw_status,
+         e.cause, e.error_code, e.error_title, e.event_time, e.phone, e.sender, e.channel,
+         e.extra, e.format, e.raw, q.raw_id, q.received_at
+  FROM resolved e JOIN req q USING (req)
+  ORDER BY e.client_id, e.resolved_id, e.status_key, e.event_time
   ON CONFLICT (client_id, message_id, status_key, event_time) DO NOTHING
-  RETURNING message_id, wa_message_id, status, cause, error_code, error_title, event_time,
-            phone, sender, channel, extra
+  RETURNING client_id, raw_callback_id, message_id, wa_message_id, status, cause, error_code,
+            error_title, event_time, phone, sender, channel, extra
 ),
 ranked AS (
   SELECT ev.*, {_RANK_SQL} AS rank FROM ev
 ),
 best AS (
-  SELECT DISTINCT ON (message_id) message_id, status, rank, event_time, cause, error_code,
-         error_title
-  FROM ranked ORDER BY message_id, rank DESC, event_time DESC
+  SELECT DISTINCT ON (client_id, message_id) client_id, message_id, status, rank, event_time,
+         cause, error_code, error_title
+  FROM ranked ORDER BY client_id, message_id, rank DESC, event_time DESC
 ),
 agg AS (
-  SELECT message_id, MAX(wa_message_id) AS wa_message_id, MAX(phone) AS phone,
+  SELECT client_id, message_id, MAX(wa_message_id) AS wa_message_id, MAX(phone) AS phone,
          MAX(sender) AS sender, MAX(channel) AS channel, MAX(extra) AS extra,
          MIN(event_time) AS first_event_at,
          MIN(event_time) FILTER (WHERE status = 'SENT') AS sent_at,
          MIN(event_time) FILTER (WHERE status = 'SUCCESS') AS delivered_at,
          MIN(event_time) FILTER (WHERE status = 'READ') AS read_at
-  FROM ranked GROUP BY message_id
+  FROM ranked GROUP BY client_id, message_id
 ),
 up AS (
   INSERT INTO callbacks_message AS m (
     client_id, message_id, wa_message_id, phone, sender, channel, extra, status, status_rank,
     status_time, cause, error_code, error_title, first_event_at, sent_at, delivered_at, read_at,
     status_version, pushed_version, last_push_error, created_at, updated_at)
-  SELECT %(client_id)s, a.message_id, a.wa_message_id, a.phone, a.sender,
+  SELECT a.client_id, a.message_id, a.wa_message_id, a.phone, a.sender,
          COALESCE(NULLIF(a.channel, ''), 'WHATSAPP'), a.extra,
          CASE WHEN b.rank > 0 THEN b.status END, b.rank,
          CASE WHEN b.rank > 0 THEN b.event_time END,
@@ -183,44 +195,48 @@ up AS (
          CASE WHEN b.rank > 0 THEN b.error_title ELSE '' END,
          a.first_event_at, a.sent_at, a.delivered_at, a.read_at,
          CASE WHEN b.rank > 0 THEN 1 ELSE 0 END, 0, '', %(now)s, %(now)s
-  FROM agg a JOIN best b USING (message_id)
-  ORDER BY a.message_id
+  FROM agg a JOIN best b USING (client_id, message_id)
+  ORDER BY a.client_id, a.message_id
   ON CONFLICT (client_id, message_id) DO UPDATE
   {_message_upsert_set_clause()}
-  RETURNING 1
+),
+by_request AS (
+  SELECT raw_id, SUM(n)::int AS stored, json_object_agg(status, n)::text AS by_status
+  FROM (SELECT raw_callback_id AS raw_id, COALESCE(status, 'none') AS status, COUNT(*) AS n
+        FROM ev GROUP BY 1, 2) s
+  GROUP BY raw_id
 ),
 counts AS (
-  SELECT (SELECT COUNT(*) FROM ev) AS stored, (SELECT COUNT(*) FROM up) AS changed,
-         (SELECT COALESCE(json_object_agg(s.status, s.n), '{{}}')::text
-          FROM (SELECT COALESCE(status, 'none') AS status, COUNT(*) AS n
-                FROM ev GROUP BY 1) s) AS by_status
+  SELECT q.*, COALESCE(b.stored, 0) AS stored, COALESCE(b.by_status, '{{}}') AS by_status
+  FROM req q LEFT JOIN by_request b USING (raw_id)
 ),
 raw AS (
   INSERT INTO callbacks_rawcallback (
     id, client_id, received_at, method, content_type, query_string, body, remote_addr, format,
     outcome, event_count, duplicate_count, rejected_count)
-  SELECT (SELECT id FROM rid), %(client_id)s, %(now)s, %(method)s, %(content_type)s,
-         %(query_string)s, %(body)s::bytea, %(remote_addr)s::inet, %(result_format)s,
+  SELECT c.raw_id, c.client_id, c.received_at, c.method, c.content_type, c.query_string,
+         decode(c.body, 'base64'), c.remote_addr, c.format,
          CASE
-           WHEN %(rejected)s::int > 0 AND c.stored = 0 AND %(event_total)s::int = 0
-             THEN 'quarantined'
-           WHEN %(rejected)s::int > 0 THEN 'partial'
-           WHEN %(event_total)s::int > 0 AND c.stored = 0 THEN 'duplicate'
-           WHEN %(event_total)s::int > 0 THEN 'stored'
-           ELSE %(fallback_outcome)s
+           WHEN c.rejected > 0 AND c.stored = 0 AND c.event_total = 0 THEN 'quarantined'
+           WHEN c.rejected > 0 THEN 'partial'
+           WHEN c.event_total > 0 AND c.stored = 0 THEN 'duplicate'
+           WHEN c.event_total > 0 THEN 'stored'
+           ELSE c.fallback_outcome
          END,
-         c.stored, %(event_total)s::int - c.stored, %(rejected)s::int
+         c.stored, c.event_total - c.stored, c.rejected
   FROM counts c
   RETURNING id, outcome, event_count, duplicate_count
 ),
 quarantine AS (
   -- The foreign key to the raw row is checked at the end of the statement, when it exists.
   INSERT INTO callbacks_quarantinedevent (client_id, raw_callback_id, created_at, raw, reason)
-  SELECT %(client_id)s, (SELECT id FROM rid), %(now)s, q.raw, q.reason
-  FROM json_to_recordset(%(rejected_events)s::json) AS q(raw text, reason text)
+  SELECT q.client_id, q.raw_id, q.received_at, x.raw, x.reason
+  FROM json_to_recordset(%(rejected_events)s::json) AS x(req int, raw text, reason text)
+  JOIN req q USING (req)
 )
-SELECT r.id, r.outcome, r.event_count, r.duplicate_count, c.by_status
-FROM raw r CROSS JOIN counts c
+SELECT c.req, r.id, r.outcome, r.event_count, r.duplicate_count, c.by_status
+FROM raw r JOIN counts c ON c.raw_id = r.id
+ORDER BY c.req
 """
 
 
@@ -254,8 +270,29 @@ def _fallback_outcome(result: ParseResult) -> str:
     return RawCallback.Outcome.EMPTY
 
 
-def _event_rows(result: ParseResult) -> tuple[list[dict], list[RejectedEvent]]:
-    """Return the events as rows for the statement, and every event that must be quarantined."""
+def _event_rows(result: ParseResult) -> tuple[list[dict], list[RejectedEvent], str]:
+    """Return the events as rows, every event that must be quarantined, and the rows as JSON.
+
+    Almost every value arrives as clean text, so the rows are first built without _clean. If
+    their JSON shows a NUL character or a lone surrogate, which PostgreSQL text cannot hold,
+    they are built again with every value cleaned.
+    """
+    rows, rejected = _build_event_rows(result, clean=_cut)
+    try:
+        rows_json = orjson.dumps(rows).decode()
+    except TypeError:
+        rows_json = None
+    if rows_json is None or "\\u0000" in rows_json:
+        rows, rejected = _build_event_rows(result, clean=_clean)
+        rows_json = _json_param(rows)
+    return rows, rejected, rows_json
+
+
+def _cut(value: str, limit: int | None = None) -> str:
+    return value if limit is None or len(value) <= limit else value[:limit]
+
+
+def _build_event_rows(result: ParseResult, clean) -> tuple[list[dict], list[RejectedEvent]]:
     rows = []
     rejected = list(result.rejected)
 
@@ -269,27 +306,31 @@ def _event_rows(result: ParseResult) -> tuple[list[dict], list[RejectedEvent]]:
     }
 
     for event in result.events:
-        message_id = _clean(event.message_id)
+        message_id = clean(event.message_id)
         if not message_id or len(message_id) > MAX_ID_LENGTH:
             rejected.append(RejectedEvent(event.raw, f"message id is empty or longer than "
                                                      f"{MAX_ID_LENGTH} characters"))
             continue
-        wa_message_id = _clean(event.wa_message_id, MAX_ID_LENGTH)
+        wa_message_id = clean(event.wa_message_id, MAX_ID_LENGTH)
         if message_id == wa_message_id:
             message_id = gupshup_id_by_wa_id.get(wa_message_id, message_id)
-        row = {
+        rows.append({
             "message_id": message_id,
             "wa_message_id": wa_message_id,
             "status": event.status,
-            "status_key": event.status or _clean(event.raw_status.lower(), 100) or "unknown",
+            "status_key": event.status or clean(event.raw_status.lower(), 100) or "unknown",
             "event_time": event.event_time,
-            "extra": _clean(event.extra),
+            "extra": clean(event.extra),
             "format": event.format,
             "raw": event.raw,
-        }
-        for name, limit in TEXT_LIMITS.items():
-            row[name] = _clean(getattr(event, name), limit)
-        rows.append(row)
+            "raw_status": clean(event.raw_status, 100),
+            "cause": clean(event.cause, 500),
+            "error_code": clean(event.error_code, 50),
+            "error_title": clean(event.error_title, 500),
+            "phone": clean(event.phone, 32),
+            "sender": clean(event.sender, 200),
+            "channel": clean(event.channel, 20),
+        })
     return rows, rejected
 
 
@@ -305,39 +346,110 @@ def _json_param(value: object) -> str:
     return text.replace("\\u0000", "\\ufffd") if "\\u0000" in text else text
 
 
+@dataclass
+class _PendingCallback:
+    """One request's callback, parsed and ready for the statement."""
+
+    client_id: int
+    request: RequestInfo
+    result_format: str
+    fallback_outcome: str
+    rows: list[dict]
+    rejected: list[RejectedEvent]
+    # The rows as JSON, written once by _event_rows.
+    rows_json: str
+
+
 def store_callback(client_id: int, request: RequestInfo, result: ParseResult) -> StoreResult:
     """Store a request and its parsed events atomically; raises DatabaseError if it cannot.
 
     The caller returns 200 only after this returns, so Gupshup never gets a 200 for data that was
-    not committed. Inside an outer transaction the statement joins it under a savepoint.
+    not committed. Outside a transaction the callback may share its statement with callbacks
+    that other threads of this process store at the same moment (callbacks.commit_group).
+    Inside an outer transaction the statement joins it under a savepoint.
     """
-    rows, rejected = _event_rows(result)
-    params = {
-        "events": _json_param(rows),
-        "client_id": client_id,
-        "now": request.received_at,
-        "method": request.method,
-        "content_type": _clean(request.content_type, 200),
-        "query_string": _clean(request.query_string),
-        "body": request.body,
-        "remote_addr": request.remote_addr,
-        "result_format": result.format,
-        "rejected": len(rejected),
-        "event_total": len(rows),
-        "fallback_outcome": _fallback_outcome(result),
-        "rejected_events": _json_param([
-            {"raw": _quarantined_text(item.raw), "reason": _clean(item.reason)}
-            for item in rejected]),
-    }
+    rows, rejected, rows_json = _event_rows(result)
+    pending = _PendingCallback(client_id, request, result.format, _fallback_outcome(result),
+                               rows, rejected, rows_json)
     if connection.in_atomic_block:
         # A savepoint keeps the caller's transaction usable if the statement fails.
         with transaction.atomic():
-            row = _execute_prepared(_store_sql(), params)
-    else:
-        row = _execute_prepared(_store_sql(), params)
-    raw_callback_id, outcome, stored, duplicates, by_status = row
-    return StoreResult(raw_callback_id, outcome, stored, duplicates, len(rejected),
-                       json.loads(by_status))
+            return _store_many([pending])[0]
+    if settings.CALLBACK_GROUP_MAX_EVENTS <= 0:
+        return _store_many([pending])[0]
+    return _commit_group().submit(pending, size=max(len(rows), 1))
+
+
+@lru_cache(maxsize=1)
+def _commit_group() -> CommitGroup:
+    return CommitGroup(_store_many, max_size=settings.CALLBACK_GROUP_MAX_EVENTS,
+                       split_on=lambda error: not isinstance(error, OperationalError))
+
+
+def _store_many(callbacks: Sequence[_PendingCallback]) -> list[StoreResult]:
+    """Store several callbacks in one statement and return their results in the same order."""
+    if len(callbacks) > 1:
+        _join_whatsapp_ids_across(callbacks)
+    requests, events, rejected_events = [], [], []
+    for index, callback in enumerate(callbacks):
+        request = callback.request
+        requests.append({
+            "req": index,
+            "client_id": callback.client_id,
+            "received_at": request.received_at,
+            "method": request.method,
+            "content_type": _clean(request.content_type, 200),
+            "query_string": _clean(request.query_string),
+            "body": base64.b64encode(request.body).decode("ascii"),
+            "remote_addr": request.remote_addr,
+            "format": callback.result_format,
+            "rejected": len(callback.rejected),
+            "event_total": len(callback.rows),
+            "fallback_outcome": callback.fallback_outcome,
+        })
+        events.append(f'{{"req":{index},"client_id":{callback.client_id},'
+                      f'"events":{callback.rows_json}}}')
+        rejected_events.extend(
+            {"req": index, "raw": _quarantined_text(item.raw), "reason": _clean(item.reason)}
+            for item in callback.rejected)
+
+    rows = _execute_prepared(_store_sql(), {
+        "requests": _json_param(requests),
+        "events": "[" + ",".join(events) + "]",
+        "rejected_events": _json_param(rejected_events),
+        "now": timezone.now(),
+    })
+    return [
+        StoreResult(raw_callback_id, outcome, stored, duplicates, len(callback.rejected),
+                    json.loads(by_status))
+        for (_index, raw_callback_id, outcome, stored, duplicates, by_status), callback
+        in zip(rows, callbacks, strict=True)
+    ]
+
+
+def _join_whatsapp_ids_across(callbacks: Sequence[_PendingCallback]) -> None:
+    """Give a WhatsApp-id-only event the Gupshup id that another callback of the group carries.
+
+    _event_rows does this within one body. Across the callbacks of one statement it is needed
+    for the same reason: the SQL lookup cannot see message rows of its own statement.
+    """
+    gupshup_id = {
+        (callback.client_id, row["wa_message_id"]): row["message_id"]
+        for callback in callbacks for row in callback.rows
+        if row["wa_message_id"] and row["message_id"] != row["wa_message_id"]
+    }
+    if not gupshup_id:
+        return
+    for callback in callbacks:
+        changed = False
+        for row in callback.rows:
+            if row["message_id"] == row["wa_message_id"]:
+                joined = gupshup_id.get((callback.client_id, row["message_id"]))
+                if joined is not None:
+                    row["message_id"] = joined
+                    changed = True
+        if changed:
+            callback.rows_json = _json_param(callback.rows)
 
 
 # psycopg prepares a statement only when the connection's threshold is not None; Django sets
@@ -346,7 +458,7 @@ def store_callback(client_id: int, request: RequestInfo, result: ParseResult) ->
 _EXPLICIT_ONLY = 2**31
 
 
-def _execute_prepared(sql: str, params: dict) -> tuple:
+def _execute_prepared(sql: str, params: dict) -> list[tuple]:
     """Run one statement with server-side binding, prepared once per connection.
 
     Django's per-request health check would add a `SELECT 1` round trip to every callback, so
@@ -367,7 +479,7 @@ def _execute_prepared(sql: str, params: dict) -> tuple:
         return _run_prepared(sql, params)
 
 
-def _run_prepared(sql: str, params: dict) -> tuple:
+def _run_prepared(sql: str, params: dict) -> list[tuple]:
     native_sql, names = _native_placeholders(sql)
     connection.ensure_connection()
     pg_connection = connection.connection
@@ -375,7 +487,7 @@ def _run_prepared(sql: str, params: dict) -> tuple:
         pg_connection.prepare_threshold = _EXPLICIT_ONLY
     with connection.wrap_database_errors, psycopg.RawCursor(pg_connection) as cursor:
         cursor.execute(native_sql, [params[name] for name in names], prepare=True)
-        return cursor.fetchone()
+        return cursor.fetchall()
 
 
 @lru_cache(maxsize=8)

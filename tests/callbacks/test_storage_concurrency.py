@@ -1,7 +1,8 @@
 """Requests racing on the same messages, in real threads with their own database connections.
 
-Each thread posts through the webhook view with its own connection, so the statements run
-concurrently in PostgreSQL, in autocommit as in production.
+Each thread posts through the webhook view with its own connection, in autocommit as in
+production. Every test runs twice: with callbacks grouped into shared statements (the default)
+and with one statement per callback, where the statements race inside PostgreSQL.
 """
 import json
 import random
@@ -19,6 +20,12 @@ from .conftest import BASE_MS, enterprise_event, unique_message_id
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
 STATUS_OFFSETS = {"SENT": 0, "DELIVERED": 5, "READ": 9}
+
+
+@pytest.fixture(autouse=True, params=[2000, 0], ids=["grouped", "one-per-statement"])
+def group_max_events(request, settings):
+    settings.CALLBACK_GROUP_MAX_EVENTS = request.param
+    return request.param
 
 
 def race(path: str, bodies: list[list[dict]]) -> list[int]:

@@ -1,0 +1,108 @@
+"""Group the callbacks that arrive together in one process into one database statement.
+
+Each callback costs PostgreSQL a fixed amount of work (statement, three inserts, commit) on top
+of its events, and under load that fixed part is most of a single-event callback's cost. The
+first request thread that finds no statement running becomes the leader: it stores its own
+callback together with every callback queued at that moment, in one statement, then wakes the
+others. Requests that arrive while a statement runs queue for the next one. A callback that
+arrives alone is stored at once, so grouping adds no delay when the service is quiet; under load
+a request waits at most for the statement ahead of it.
+
+Every request still returns only after the statement that contains its callback has committed.
+"""
+import threading
+from collections.abc import Callable, Sequence
+from typing import Generic, TypeVar
+
+Item = TypeVar("Item")
+Outcome = TypeVar("Outcome")
+
+
+class _Entry(Generic[Item, Outcome]):
+    __slots__ = ("item", "size", "finished", "outcome", "error")
+
+    def __init__(self, item: Item, size: int):
+        self.item = item
+        self.size = size
+        self.finished = False
+        self.outcome: Outcome | None = None
+        self.error: BaseException | None = None
+
+
+class CommitGroup(Generic[Item, Outcome]):
+    """Run `store_many` for the items that threads submit at the same time.
+
+    `store_many(items)` returns one outcome per item, in order, or raises for the whole group.
+    When a group of several items fails, each item is stored again on its own, so that one bad
+    callback cannot fail the requests that happened to share its statement.
+    `split_on(error)` decides whether a failed group is worth storing item by item (a rejected
+    value) or not (the database is unavailable, and every item would fail again).
+    `max_size` bounds the total size (events) of one group; a single larger item still runs.
+    """
+
+    def __init__(self, store_many: Callable[[Sequence[Item]], list[Outcome]], max_size: int,
+                 split_on: Callable[[Exception], bool]):
+        self.store_many = store_many
+        self.max_size = max_size
+        self.split_on = split_on
+        self._condition = threading.Condition()
+        self._queue: list[_Entry] = []
+        self._leader_running = False
+
+    def submit(self, item: Item, size: int = 1) -> Outcome:
+        """Store `item` in the next group and return its outcome; raise its error."""
+        entry = _Entry(item, size)
+        with self._condition:
+            self._queue.append(entry)
+            while not entry.finished:
+                if self._leader_running:
+                    self._condition.wait()
+                    continue
+                self._leader_running = True
+                group = self._take_group()
+                self._condition.release()
+                try:
+                    self._run(group)
+                finally:
+                    self._condition.acquire()
+                    self._leader_running = False
+                    self._condition.notify_all()
+        if entry.error is not None:
+            raise entry.error
+        return entry.outcome
+
+    def _take_group(self) -> list[_Entry]:
+        """Remove queued entries up to max_size from the queue, oldest first."""
+        taken, total = 0, 0
+        for entry in self._queue:
+            if taken and total + entry.size > self.max_size:
+                break
+            taken += 1
+            total += entry.size
+        group, self._queue = self._queue[:taken], self._queue[taken:]
+        return group
+
+    def _run(self, group: list[_Entry]) -> None:
+        try:
+            outcomes = self.store_many([entry.item for entry in group])
+        except Exception as error:  # noqa: BLE001 - each request re-raises its own error
+            if len(group) > 1 and self.split_on(error):
+                for entry in group:
+                    self._run_alone(entry)
+            else:
+                for entry in group:
+                    entry.error = error
+        else:
+            for entry, outcome in zip(group, outcomes, strict=True):
+                entry.outcome = outcome
+        finally:
+            for entry in group:
+                if entry.outcome is None and entry.error is None:
+                    entry.error = RuntimeError("the statement storing this callback was interrupted")
+                entry.finished = True
+
+    def _run_alone(self, entry: _Entry) -> None:
+        try:
+            entry.outcome = self.store_many([entry.item])[0]
+        except Exception as error:  # noqa: BLE001 - re-raised in the request's own thread
+            entry.error = error
