@@ -5,6 +5,7 @@ including bodies it could not parse, which are kept and quarantined for replay. 
 for an unknown token, 403 for an address outside the client's allowlist, 413 for an oversized
 body and 503 when the database is unavailable, so that Gupshup retries.
 """
+import hmac
 import io
 import ipaddress
 import logging
@@ -13,7 +14,7 @@ from functools import lru_cache
 
 import orjson
 from django.conf import settings
-from django.core.exceptions import RequestDataTooBig
+from django.core.exceptions import DisallowedHost, RequestDataTooBig
 from django.core.handlers.wsgi import WSGIRequest
 from django.db import DatabaseError, OperationalError, connection
 from django.http import HttpResponse, JsonResponse
@@ -110,7 +111,15 @@ class WebhookFastPath:
             return self.application(environ, start_response)
 
         _buffer_chunked_body(environ)
-        response = self.view(WSGIRequest(environ), token=token)
+        request = WSGIRequest(environ)
+        try:
+            # Django's middleware would check the Host header against ALLOWED_HOSTS.
+            request.get_host()
+        except DisallowedHost as error:
+            logger.warning("callback returned 400: %s", error)
+            response = _json({"detail": "Bad request: Host header not allowed."}, status=400)
+        else:
+            response = self.view(request, token=token)
         start_response(f"{response.status_code} {response.reason_phrase}",
                        list(response.items()))
         # The content, not the response: closing a Django response sends request_finished,
@@ -316,5 +325,17 @@ def _check_redis() -> str:
 
 
 def prometheus_metrics(request):
+    """Serve the Prometheus metrics; with DLR_METRICS_TOKEN set, only to that bearer token."""
+    if settings.METRICS_TOKEN and not _has_bearer_token(request, settings.METRICS_TOKEN):
+        response = HttpResponse("Authentication required.\n", status=401,
+                                content_type="text/plain")
+        response["WWW-Authenticate"] = 'Bearer realm="metrics"'
+        return response
     payload, content_type = metrics.render_latest()
     return HttpResponse(payload, content_type=content_type)
+
+
+def _has_bearer_token(request, expected: str) -> bool:
+    scheme, _space, presented = request.headers.get("Authorization", "").partition(" ")
+    return scheme.lower() == "bearer" and hmac.compare_digest(presented.strip().encode(),
+                                                               expected.encode())

@@ -172,6 +172,8 @@ CALLBACK_TOKEN_GRACE_HOURS = env_int("DLR_CALLBACK_TOKEN_GRACE_HOURS", 72)
 # Callbacks that arrive together in one web process share one statement and commit
 # (callbacks.commit_group), up to this many events per statement. 0 stores each on its own.
 CALLBACK_GROUP_MAX_EVENTS = env_int("DLR_CALLBACK_GROUP_MAX_EVENTS", 2000)
+# When set, /metrics answers only requests with `Authorization: Bearer <this token>`.
+METRICS_TOKEN = env_str("DLR_METRICS_TOKEN", "")
 
 # --- Celery --------------------------------------------------------------------------------------
 

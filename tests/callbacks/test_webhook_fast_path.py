@@ -13,14 +13,15 @@ from .conftest import enterprise_event, unique_message_id
 pytestmark = pytest.mark.django_db
 
 
-def wsgi_call(application, path: str, body: bytes = b"[]", script_name: str = ""):
+def wsgi_call(application, path: str, body: bytes = b"[]", script_name: str = "",
+              **extra_environ):
     environ = {
         "REQUEST_METHOD": "POST", "PATH_INFO": path, "SCRIPT_NAME": script_name,
         "QUERY_STRING": "", "CONTENT_TYPE": "", "CONTENT_LENGTH": str(len(body)),
         "SERVER_NAME": "127.0.0.1", "SERVER_PORT": "8000", "SERVER_PROTOCOL": "HTTP/1.1",
         "REMOTE_ADDR": "127.0.0.1", "wsgi.input": io.BytesIO(body), "wsgi.url_scheme": "http",
         "wsgi.errors": sys.stderr, "wsgi.multithread": True, "wsgi.multiprocess": True,
-        "wsgi.run_once": False, "wsgi.version": (1, 0),
+        "wsgi.run_once": False, "wsgi.version": (1, 0), **extra_environ,
     }
     started = []
     content = b"".join(application(environ, lambda status, headers: started.append(
@@ -67,3 +68,22 @@ def test_script_name_goes_to_django(gupshup_client):
                                            gupshup_client.callback_path, script_name="/prefix")
 
     assert status == "299 Django"
+
+
+def test_disallowed_host_is_400_and_stores_nothing(gupshup_client):
+    body = json.dumps([enterprise_event(unique_message_id(), "SENT")]).encode()
+
+    status, _headers, content = wsgi_call(WebhookFastPath(django_stand_in),
+                                          gupshup_client.callback_path, body,
+                                          HTTP_HOST="attacker.example")
+
+    assert status == "400 Bad Request"
+    assert b"Host header" in content
+    assert RawCallback.objects.count() == 0
+
+
+def test_allowed_host_header_is_served(gupshup_client):
+    status, _headers, _content = wsgi_call(WebhookFastPath(django_stand_in),
+                                           gupshup_client.callback_path, HTTP_HOST="localhost:8000")
+
+    assert status == "200 OK"

@@ -105,3 +105,17 @@ def test_metrics_endpoint_exposes_the_counters(post_callback, client):
     assert "dlr_duplicate_events_total" in text
     assert "dlr_quarantined_events_total" in text
     assert "dlr_callback_latency_seconds_bucket" in text
+
+
+def test_metrics_token_required_when_configured(client, settings):
+    settings.METRICS_TOKEN = "scrape-secret-0123456789"
+
+    missing = client.get("/metrics")
+    wrong = client.get("/metrics", HTTP_AUTHORIZATION="Bearer not-the-token")
+    right = client.get("/metrics", HTTP_AUTHORIZATION="Bearer scrape-secret-0123456789")
+
+    assert missing.status_code == 401
+    assert missing["WWW-Authenticate"].startswith("Bearer")
+    assert wrong.status_code == 401
+    assert right.status_code == 200
+    assert "dlr_callback_latency_seconds" in right.content.decode()
