@@ -2,19 +2,21 @@
 
 Run as `python -m dlr_project.server`. granian is a production HTTP server written in Rust with a
 WSGI interface. Its HTTP handling costs far less CPU per request than gunicorn's, which matters
-for the webhook (bench/webhook_throughput.py compares the two). gunicorn stays usable with
+for the webhook (bench/webhook_server_ab.py compares the two). gunicorn stays usable with
 dlr_project/gunicorn.conf.py.
 
 granian's own access log is left off because it would write the webhook's secret token. This
 module writes the access log itself, with the token masked.
 
 Environment:
-  DLR_BIND              address to listen on, host:port (default 127.0.0.1:8000)
+  DLR_BIND              IP address and port to listen on, IPv6 in brackets
+                        (default 127.0.0.1:8000)
   WEB_CONCURRENCY       worker processes (default: one per CPU core)
   DLR_BLOCKING_THREADS  Python threads per worker that run requests (default 2)
   DLR_ACCESS_LOG        access log path, "-" for stdout, empty to disable (default "-")
   DLR_LOG_LEVEL         granian log level (default info)
 """
+import ipaddress
 import logging
 import logging.handlers
 import os
@@ -26,10 +28,16 @@ from dlr_project.log_masking import mask_callback_tokens
 
 ACCESS_LOGGER = "dlr.access"
 
-# Keys of a WSGI environ that come from the request, never from the process environment.
+# Names that a WSGI server sets from the request. A process environment variable can have such a
+# name too (HTTP_PROXY is common), so these are removed only while they still hold the inherited
+# value, which means the request did not set them.
 _REQUEST_KEY_PREFIXES = ("HTTP_", "SERVER_", "REMOTE_", "REQUEST_", "CONTENT_", "wsgi.")
 _REQUEST_KEYS = frozenset({"PATH_INFO", "QUERY_STRING", "SCRIPT_NAME", "GATEWAY_INTERFACE",
                            "RAW_URI"})
+
+
+def _is_request_key(key: str) -> bool:
+    return key in _REQUEST_KEYS or key.startswith(_REQUEST_KEY_PREFIXES)
 
 
 class ServedApplication:
@@ -43,13 +51,19 @@ class ServedApplication:
     def __init__(self, application, access_logger: logging.Logger | None):
         self.application = application
         self.access_logger = access_logger
-        self.inherited_keys = tuple(
-            key for key in os.environ
-            if key not in _REQUEST_KEYS and not key.startswith(_REQUEST_KEY_PREFIXES))
+        # granian 2.8 copies os.environ once per worker, after the application is built, so this
+        # snapshot names every inherited key.
+        inherited = dict(os.environ)
+        self.inherited_keys = tuple(key for key in inherited if not _is_request_key(key))
+        self.inherited_request_keys = tuple(
+            (key, value) for key, value in inherited.items() if _is_request_key(key))
 
     def __call__(self, environ, start_response):
         for key in self.inherited_keys:
             environ.pop(key, None)
+        for key, value in self.inherited_request_keys:
+            if environ.get(key) == value:
+                del environ[key]
         if self.access_logger is None:
             return self.application(environ, start_response)
 
@@ -63,16 +77,14 @@ class ServedApplication:
         try:
             result = self.application(environ, recording_start_response)
         except BaseException:
-            self._log(environ, "500", [], started)
+            self._log(environ, "500", "-", started)
             raise
         status, headers = response_start[-1] if response_start else ("500", [])
-        self._log(environ, status, headers, started)
+        self._log(environ, status, _response_size(headers, result), started)
         return result
 
-    def _log(self, environ, status: str, headers, started: float) -> None:
+    def _log(self, environ, status: str, size: str, started: float) -> None:
         """Write one access log line, in gunicorn's default layout, with the token masked."""
-        length = next((value for name, value in headers if name.lower() == "content-length"),
-                      "-")
         path = environ.get("PATH_INFO", "")
         query = environ.get("QUERY_STRING")
         target = f"{path}?{query}" if query else path
@@ -80,8 +92,22 @@ class ServedApplication:
             '%s %s "%s %s %s" %s %s %dms',
             environ.get("REMOTE_ADDR", "-"), time.strftime("[%d/%b/%Y:%H:%M:%S %z]"),
             environ.get("REQUEST_METHOD", "-"), mask_callback_tokens(target),
-            environ.get("SERVER_PROTOCOL", "-"), status.split(" ", 1)[0], length,
+            environ.get("SERVER_PROTOCOL", "-"), status.split(" ", 1)[0], size,
             (time.perf_counter() - started) * 1000)
+
+
+def _response_size(headers, result) -> str:
+    """Return the body size in bytes for the access log, or "-" when it is not known yet.
+
+    Content-Length is used when the application set it. Otherwise only a list or tuple of byte
+    strings has a known size before granian sends it, so a streamed body logs "-".
+    """
+    for name, value in headers:
+        if name.lower() == "content-length":
+            return value
+    if isinstance(result, (list, tuple)):
+        return str(sum(len(chunk) for chunk in result))
+    return "-"
 
 
 def access_logger_from_environment() -> logging.Logger | None:
@@ -144,10 +170,27 @@ class ServerSettings:
 
 
 def _parse_bind(value: str) -> tuple[str, int]:
+    """Split host:port, where host is an IPv4 address or an IPv6 address in brackets.
+
+    granian 2.8 binds one IP address only: a name such as localhost fails in granian with
+    "invalid IP address syntax". Names and gunicorn's comma-separated lists are rejected here,
+    with an error message that gives valid examples.
+    """
     host, separator, port = value.strip().rpartition(":")
-    if not separator or not host or not port.isdigit() or not 0 < int(port) < 65536:
-        raise SystemExit(f"DLR_BIND is invalid: expected host:port, got {value!r}")
-    return host.strip("[]"), int(port)
+    if not separator or not port.isdigit() or not 0 < int(port) < 65536:
+        raise SystemExit(f"DLR_BIND is invalid: expected IP:port such as 127.0.0.1:8000 or "
+                         f"[::1]:8000 with a port from 1 to 65535, got {value!r}")
+    bracketed = host.startswith("[") and host.endswith("]")
+    address = host[1:-1] if bracketed else host
+    try:
+        parsed = ipaddress.ip_address(address)
+    except ValueError:
+        parsed = None
+    if parsed is None or (parsed.version == 6) != bracketed:
+        raise SystemExit(f"DLR_BIND is invalid: expected one IPv4 address, or one IPv6 address "
+                         f"in brackets, and a port, such as 127.0.0.1:8000 or [::1]:8000, "
+                         f"got {value!r}")
+    return address, int(port)
 
 
 def _log_level(value: str) -> str:
@@ -183,8 +226,10 @@ def main() -> None:
         interface=Interfaces.WSGI,
         workers=settings.workers,
         blocking_threads=settings.blocking_threads,
-        # Requests beyond the threads wait in granian (in Rust), not in the Python interpreter.
-        backpressure=settings.blocking_threads,
+        # backpressure stays at granian's default (backlog / workers). In granian 2.8 it caps
+        # the open connections of a worker, idle keep-alive ones included, not the requests in
+        # flight. Set to the thread count, it made a new client wait until an idle connection
+        # closed (test_idle_keepalive_connections_leave_room).
         respawn_failed_workers=True,
         log_level=LogLevels(settings.log_level),
         log_access=False,

@@ -1,0 +1,376 @@
+"""dlr_project.server: the WSGI wrapper granian serves, its settings, and how the process stops.
+
+The webhook itself behind granian is tested in tests/callbacks (test_webhook_live_gunicorn.py and
+test_security_access_log.py run against both web servers).
+"""
+import io
+import logging
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+from dlr_project.log_masking import MASK
+from dlr_project.server import ServedApplication, ServerSettings
+from tests.conftest import ROOT, _test_database_url
+
+TOKEN = "Zx9_secret-Token0123456789abcdefghijklmnopq"
+
+
+def request_environ(**overrides) -> dict:
+    """Return the keys granian sets from a POST to the webhook, as the request would have them."""
+    environ = {
+        "REQUEST_METHOD": "POST", "PATH_INFO": f"/callbacks/gupshup/{TOKEN}/",
+        "QUERY_STRING": "", "SERVER_PROTOCOL": "HTTP/1.1", "SERVER_NAME": "127.0.0.1",
+        "SERVER_PORT": "8000", "REMOTE_ADDR": "127.0.0.1", "HTTP_HOST": "127.0.0.1:8000",
+        "CONTENT_TYPE": "application/json", "CONTENT_LENGTH": "2", "SCRIPT_NAME": "",
+        "wsgi.input": io.BytesIO(b"[]"), "wsgi.url_scheme": "http",
+    }
+    environ.update(overrides)
+    return environ
+
+
+def served_by_granian(request: dict) -> dict:
+    """Return an environ built as granian 2.8 builds it: the process environment, then the request."""
+    return {**os.environ, "GATEWAY_INTERFACE": "CGI/1.1", "SERVER_SOFTWARE": "Granian",
+            **request}
+
+
+class RecordingApplication:
+    """A WSGI application that keeps the environ it was called with and returns `body`."""
+
+    def __init__(self, body=(b"hello",), headers=(), status="201 Created"):
+        self.body, self.headers, self.status = body, list(headers), status
+        self.environ = None
+
+    def __call__(self, environ, start_response):
+        self.environ = dict(environ)
+        start_response(self.status, self.headers)
+        return self.body
+
+
+def memory_logger(name: str) -> tuple[logging.Logger, io.StringIO]:
+    stream = io.StringIO()
+    logger = logging.getLogger(name)
+    logger.handlers = [logging.StreamHandler(stream)]
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
+    return logger, stream
+
+
+def call(application, environ):
+    return application(environ, lambda status, headers, exc_info=None: None)
+
+
+# --- ServedApplication: the request environ -------------------------------------------------
+
+
+def test_environ_loses_secrets_from_process(monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", "postgres://app:db-password@db.internal/dlr")
+    monkeypatch.setenv("DJANGO_SECRET_KEY", "process-secret-key")
+    inner = RecordingApplication()
+    application = ServedApplication(inner, access_logger=None)
+
+    call(application, served_by_granian(request_environ()))
+
+    assert "DATABASE_URL" not in inner.environ
+    assert "DJANGO_SECRET_KEY" not in inner.environ
+    assert "PATH" not in inner.environ
+    leaked = set(os.environ) & set(inner.environ)
+    assert leaked == set()
+
+
+def test_environ_keeps_request_keys(monkeypatch):
+    monkeypatch.setenv("DJANGO_SECRET_KEY", "process-secret-key")
+    inner = RecordingApplication()
+    application = ServedApplication(inner, access_logger=None)
+    request = request_environ(QUERY_STRING="externalId=1", HTTP_X_FORWARDED_FOR="203.0.113.9")
+
+    call(application, served_by_granian(request))
+
+    for key, value in request.items():
+        assert inner.environ.get(key) is value, key
+    assert inner.environ["GATEWAY_INTERFACE"] == "CGI/1.1"
+    assert inner.environ["SERVER_SOFTWARE"] == "Granian"
+
+
+def test_django_request_meta_has_no_secrets(monkeypatch):
+    """A Django view reads request.META, which is the environ ServedApplication passes on."""
+    from django.core.handlers.wsgi import WSGIRequest
+
+    monkeypatch.setenv("DATABASE_URL", "postgres://app:db-password@db.internal/dlr")
+    monkeypatch.setenv("DJANGO_SECRET_KEY", "process-secret-key")
+    seen = {}
+
+    def view_application(environ, start_response):
+        request = WSGIRequest(environ)
+        seen.update(meta=dict(request.META), path=request.path, body=request.body,
+                    content_type=request.content_type, host=request.get_host())
+        start_response("200 OK", [])
+        return [b""]
+
+    call(ServedApplication(view_application, access_logger=None),
+         served_by_granian(request_environ()))
+
+    assert "DATABASE_URL" not in seen["meta"]
+    assert "DJANGO_SECRET_KEY" not in seen["meta"]
+    assert "process-secret-key" not in repr(seen["meta"])
+    assert seen["path"] == f"/callbacks/gupshup/{TOKEN}/"
+    assert seen["body"] == b"[]"
+    assert seen["content_type"] == "application/json"
+    assert seen["host"] == "127.0.0.1:8000"
+
+
+def test_inherited_header_name_is_removed(monkeypatch):
+    """HTTP_PROXY set for the process must not look like a Proxy header the client sent."""
+    monkeypatch.setenv("HTTP_PROXY", "http://user:proxy-password@proxy.internal:3128")
+    monkeypatch.setenv("CONTENT_TYPE", "text/plain")
+    inner = RecordingApplication()
+    application = ServedApplication(inner, access_logger=None)
+
+    call(application, served_by_granian(request_environ(CONTENT_TYPE="application/json")))
+
+    assert "HTTP_PROXY" not in inner.environ
+    assert inner.environ["CONTENT_TYPE"] == "application/json"
+
+
+def test_request_header_with_inherited_name_is_kept(monkeypatch):
+    monkeypatch.setenv("HTTP_PROXY", "http://proxy.internal:3128")
+    inner = RecordingApplication()
+    application = ServedApplication(inner, access_logger=None)
+
+    call(application, served_by_granian(request_environ(HTTP_PROXY="sent-by-client")))
+
+    assert inner.environ["HTTP_PROXY"] == "sent-by-client"
+
+
+# --- ServedApplication: the access log --------------------------------------------------------
+
+ACCESS_LINE = re.compile(r'127\.0\.0\.1 \[\d{2}/\w{3}/\d{4}:\d{2}:\d{2}:\d{2} [+-]\d{4}\] '
+                         r'"(?P<request>[^"]*)" (?P<status>\S+) (?P<size>\S+) \d+ms')
+
+
+def test_access_line_masks_token_and_counts_bytes():
+    logger, stream = memory_logger("test.server.access.masked")
+    application = ServedApplication(RecordingApplication(body=[b"hello", b" world"]), logger)
+
+    result = call(application, request_environ(QUERY_STRING="externalId=7"))
+
+    assert result == [b"hello", b" world"]
+    line = stream.getvalue().strip()
+    assert TOKEN not in line
+    match = ACCESS_LINE.fullmatch(line)
+    assert match, line
+    assert match["request"] == f"POST /callbacks/gupshup/{MASK}/?externalId=7 HTTP/1.1"
+    assert match["status"] == "201"
+    assert match["size"] == "11"
+
+
+def test_access_line_prefers_content_length():
+    logger, stream = memory_logger("test.server.access.length")
+    inner = RecordingApplication(body=[b"abc"], headers=[("Content-Length", "3")],
+                                 status="200 OK")
+
+    call(ServedApplication(inner, logger), request_environ(REQUEST_METHOD="GET",
+                                                           PATH_INFO="/healthz"))
+
+    match = ACCESS_LINE.fullmatch(stream.getvalue().strip())
+    assert match["request"] == "GET /healthz HTTP/1.1"
+    assert match["status"] == "200"
+    assert match["size"] == "3"
+
+
+def test_access_line_for_streamed_body_has_no_size():
+    logger, stream = memory_logger("test.server.access.streamed")
+    inner = RecordingApplication(body=(chunk for chunk in [b"a", b"b"]), status="200 OK")
+
+    call(ServedApplication(inner, logger), request_environ(REQUEST_METHOD="GET",
+                                                           PATH_INFO="/export"))
+
+    match = ACCESS_LINE.fullmatch(stream.getvalue().strip())
+    assert match["size"] == "-"
+
+
+def test_failing_application_logs_500():
+    logger, stream = memory_logger("test.server.access.failing")
+
+    def failing_application(environ, start_response):
+        raise RuntimeError("view failed")
+
+    with pytest.raises(RuntimeError, match="view failed"):
+        call(ServedApplication(failing_application, logger), request_environ())
+
+    match = ACCESS_LINE.fullmatch(stream.getvalue().strip())
+    assert match["request"] == f"POST /callbacks/gupshup/{MASK}/ HTTP/1.1"
+    assert match["status"] == "500"
+    assert match["size"] == "-"
+
+
+# --- ServerSettings -----------------------------------------------------------------------------
+
+
+def test_settings_defaults():
+    settings = ServerSettings.from_environment({})
+
+    assert settings.host == "127.0.0.1"
+    assert settings.port == 8000
+    assert settings.workers == (os.cpu_count() or 1)
+    assert settings.blocking_threads == 2
+    assert settings.log_level == "info"
+
+
+def test_settings_read_every_variable():
+    settings = ServerSettings.from_environment({
+        "DLR_BIND": "0.0.0.0:9000", "WEB_CONCURRENCY": "3", "DLR_BLOCKING_THREADS": "8",
+        "DLR_LOG_LEVEL": "WARNING"})
+
+    assert settings == ServerSettings(host="0.0.0.0", port=9000, workers=3, blocking_threads=8,
+                                      log_level="warning")
+
+
+def test_settings_accept_bracketed_ipv6():
+    settings = ServerSettings.from_environment({"DLR_BIND": "[::1]:8443"})
+
+    assert settings.host == "::1"
+    assert settings.port == 8443
+
+
+def test_settings_treat_empty_values_as_unset():
+    settings = ServerSettings.from_environment({
+        "DLR_BIND": "", "WEB_CONCURRENCY": "", "DLR_BLOCKING_THREADS": "", "DLR_LOG_LEVEL": ""})
+
+    assert settings == ServerSettings.from_environment({})
+
+
+@pytest.mark.parametrize(("name", "value"), [
+    ("DLR_BIND", "localhost:8000"),
+    ("DLR_BIND", "127.0.0.1"),
+    ("DLR_BIND", ":8000"),
+    ("DLR_BIND", "127.0.0.1:0"),
+    ("DLR_BIND", "127.0.0.1:65536"),
+    ("DLR_BIND", "127.0.0.1:http"),
+    ("DLR_BIND", "::1:8000"),
+    ("DLR_BIND", "[127.0.0.1]:8000"),
+    ("DLR_BIND", "127.0.0.1:8000,[::1]:8000"),
+    ("WEB_CONCURRENCY", "0"),
+    ("WEB_CONCURRENCY", "-1"),
+    ("WEB_CONCURRENCY", "two"),
+    ("WEB_CONCURRENCY", "1.5"),
+    ("DLR_BLOCKING_THREADS", "0"),
+    ("DLR_BLOCKING_THREADS", "many"),
+    ("DLR_LOG_LEVEL", "verbose"),
+    ("DLR_LOG_LEVEL", "trace"),
+])
+def test_settings_reject_invalid_value(name, value):
+    with pytest.raises(SystemExit) as raised:
+        ServerSettings.from_environment({name: value})
+
+    message = str(raised.value.code)
+    assert message.startswith(f"{name} is invalid: expected ")
+    assert repr(value) in message
+
+
+def test_invalid_setting_stops_server_at_start():
+    env = {**os.environ, "DLR_BIND": "localhost:8000"}
+
+    result = subprocess.run([sys.executable, "-m", "dlr_project.server"], cwd=ROOT, env=env,
+                            capture_output=True, text=True, timeout=60)
+
+    assert result.returncode == 1
+    assert "DLR_BIND is invalid" in result.stderr
+    assert "'localhost:8000'" in result.stderr
+
+
+# --- The running server -------------------------------------------------------------------------
+
+
+def child_pids(parent: int) -> set[int]:
+    children = set()
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        if int(stat.rsplit(")", 1)[1].split()[1]) == parent:
+            children.add(int(entry.name))
+    return children
+
+
+def is_running(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+# The mark makes pytest-django create the test database, which the server uses.
+@pytest.mark.django_db(transaction=True)
+def test_sigterm_stops_server_with_code_0(django_db_setup, django_db_blocker, tmp_path):
+    with django_db_blocker.unblock():
+        database_url = _test_database_url()
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    output_log = tmp_path / "output.log"
+    env = {**os.environ, "DATABASE_URL": database_url,
+           "DJANGO_SETTINGS_MODULE": "dlr_project.settings_test",
+           "DLR_BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": "2",
+           "DLR_ACCESS_LOG": str(tmp_path / "access.log")}
+    # Its own process group, so that cleanup after a failure also reaches the workers, which
+    # granian does not stop when its main process is killed.
+    with open(output_log, "wb") as output:
+        server = subprocess.Popen([sys.executable, "-m", "dlr_project.server"], cwd=ROOT,
+                                  env=env, stdout=output, stderr=subprocess.STDOUT,
+                                  start_new_session=True)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                assert requests.get(f"http://127.0.0.1:{port}/healthz",
+                                    timeout=5).status_code == 200
+                break
+            except requests.ConnectionError:
+                assert server.poll() is None, output_log.read_text()
+                assert time.monotonic() < deadline, "granian did not answer in 30 s"
+                time.sleep(0.2)
+        workers = wait_for_workers(server.pid, 2)
+        # An idle keep-alive connection must not hold up the shutdown.
+        idle = socket.create_connection(("127.0.0.1", port), timeout=5)
+        idle.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        assert idle.recv(64).startswith(b"HTTP/1.1 200")
+
+        started = time.monotonic()
+        server.send_signal(signal.SIGTERM)
+        code = server.wait(timeout=10)
+        elapsed = time.monotonic() - started
+        running_workers = [pid for pid in workers if is_running(pid)]
+        idle.close()
+    finally:
+        try:
+            os.killpg(server.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        server.wait()
+
+    assert code == 0
+    assert elapsed < 5, f"stopping took {elapsed:.1f} s"
+    assert running_workers == []
+    assert "Granian shutdown completed" in output_log.read_text()
+
+
+def wait_for_workers(parent: int, count: int) -> set[int]:
+    deadline = time.monotonic() + 10
+    while len(workers := child_pids(parent)) < count:
+        assert time.monotonic() < deadline, f"{count} workers not started: {workers}"
+        time.sleep(0.1)
+    return workers
