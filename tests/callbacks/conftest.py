@@ -5,6 +5,8 @@ file check the parsing itself, and the webhook tests check what reaches the data
 """
 import itertools
 import json
+from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
@@ -87,39 +89,68 @@ def post_callback(client, gupshup_client):
     return post
 
 
-@pytest.fixture(scope="module")
-def live_gunicorn(django_db_setup, django_db_blocker, tmp_path_factory):
-    """Gunicorn with dlr_project/gunicorn.conf.py on the test database and a free port.
+# How each supported web server is started in production. Both read DLR_BIND, WEB_CONCURRENCY,
+# DLR_ACCESS_LOG and DLR_LOG_LEVEL from the environment.
+WEB_SERVER_COMMANDS = {
+    "granian": ["-m", "dlr_project.server"],
+    "gunicorn": ["-m", "gunicorn", "dlr_project.wsgi", "--config", "dlr_project/gunicorn.conf.py"],
+}
 
-    Yields (base_url, access_log_path). Tests that use it need
-    `django_db(transaction=True)` so that gunicorn can read the rows they create.
+
+@dataclass(frozen=True)
+class LiveWebServer:
+    name: str
+    base_url: str
+    access_log: Path
+    # The server's stdout and stderr together, which hold its own and Django's log lines.
+    output_log: Path
+
+
+@pytest.fixture(scope="module", params=sorted(WEB_SERVER_COMMANDS))
+def live_web_server(request, django_db_setup, django_db_blocker, tmp_path_factory):
+    """Each web server, started as deployed, on the test database and a free port.
+
+    Every test that uses the fixture runs once per server. Tests that use it need
+    `django_db(transaction=True)` so that the server can read the rows they create.
     """
     import os
+    import signal
     import socket
     import subprocess
     import sys
     import time
-    from pathlib import Path
 
     import requests
 
     from tests.conftest import ROOT, _test_database_url
 
+    name = request.param
     with django_db_blocker.unblock():
         database_url = _test_database_url()
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    folder = tmp_path_factory.mktemp("gunicorn")
-    access_log = Path(folder) / "access.log"
-    error_log = Path(folder) / "error.log"
+    folder = Path(tmp_path_factory.mktemp(name))
+    access_log = folder / "access.log"
+    output_log = folder / "output.log"
     env = {**os.environ, "DATABASE_URL": database_url,
            "DJANGO_SETTINGS_MODULE": "dlr_project.settings_test",
            "DLR_BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": "1",
-           "DLR_ACCESS_LOG": str(access_log), "DLR_ERROR_LOG": str(error_log)}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "dlr_project.wsgi", "--config",
-         "dlr_project/gunicorn.conf.py"], cwd=ROOT, env=env)
+           "DLR_ACCESS_LOG": str(access_log), "DLR_ERROR_LOG": "-"}
+    # The server leads its own process group, so that kill_group also ends its workers, which
+    # granian leaves running when its main process is killed.
+    with open(output_log, "wb") as output:
+        process = subprocess.Popen([sys.executable, *WEB_SERVER_COMMANDS[name]], cwd=ROOT,
+                                   env=env, stdout=output, stderr=subprocess.STDOUT,
+                                   start_new_session=True)
+
+    def kill_group():
+        try:
+            os.killpg(process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        process.wait()
+
     base_url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
@@ -128,14 +159,16 @@ def live_gunicorn(django_db_setup, django_db_blocker, tmp_path_factory):
             break
         except requests.RequestException:
             if process.poll() is not None:
-                raise RuntimeError(f"gunicorn exited early; see {error_log}")
+                kill_group()
+                raise RuntimeError(f"{name} exited early; see {output_log}")
             time.sleep(0.2)
     else:
-        process.kill()
-        raise RuntimeError(f"gunicorn did not answer in 30 s; see {error_log}")
-    yield base_url, access_log
+        kill_group()
+        raise RuntimeError(f"{name} did not answer in 30 s; see {output_log}")
+    yield LiveWebServer(name, base_url, access_log, output_log)
     process.terminate()
     try:
         process.wait(timeout=15)
     except subprocess.TimeoutExpired:
-        process.kill()
+        pass
+    kill_group()

@@ -1,4 +1,7 @@
-"""The webhook behind gunicorn, as deployed: raw HTTP over loopback with keep-alive."""
+"""The webhook behind granian and gunicorn, as deployed: raw HTTP over loopback with keep-alive.
+
+Every test runs once per server (the live_web_server fixture is parametrized).
+"""
 import json
 import socket
 from urllib.parse import urlencode, urlparse
@@ -37,8 +40,8 @@ def post_without_content_type(path: str, body: bytes) -> bytes:
             b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body)
 
 
-def test_bodies_without_content_type_over_keepalive(live_gunicorn, make_client):
-    base_url, _log = live_gunicorn
+def test_bodies_without_content_type_over_keepalive(live_web_server, make_client):
+    base_url = live_web_server.base_url
     client = make_client("Live client")
     form_batch = [enterprise_event(unique_message_id(), "DELIVERED") for _ in range(20)]
     json_batch = [enterprise_event(unique_message_id(), "READ")]
@@ -56,8 +59,8 @@ def test_bodies_without_content_type_over_keepalive(live_gunicorn, make_client):
                                                                       flat=True)) == {""}
 
 
-def test_webhook_recovers_after_its_database_connection_is_killed(live_gunicorn, make_client):
-    base_url, _log = live_gunicorn
+def test_webhook_recovers_after_its_database_connection_is_killed(live_web_server, make_client):
+    base_url = live_web_server.base_url
     client = make_client("Recovering client")
     first = post_without_content_type(client.callback_path, b"[]")
     assert send_raw(base_url, [first]) == [b"HTTP/1.1 200 OK"]
@@ -98,8 +101,8 @@ def chunked_post(path: str, body: bytes) -> bytes:
             b"Transfer-Encoding: chunked\r\n\r\n" + chunks + b"0\r\n\r\n")
 
 
-def test_chunked_body_is_stored_whole(live_gunicorn, make_client):
-    base_url, _log = live_gunicorn
+def test_chunked_body_is_stored_whole(live_web_server, make_client):
+    base_url = live_web_server.base_url
     client = make_client("Chunked client")
     batch = [enterprise_event(unique_message_id(), "DELIVERED") for _ in range(5)]
     body = json.dumps(batch).encode()
@@ -109,3 +112,30 @@ def test_chunked_body_is_stored_whole(live_gunicorn, make_client):
     assert status_lines == [b"HTTP/1.1 200 OK"]
     assert Message.objects.filter(client=client, status="SUCCESS").count() == 5
     assert bytes(RawCallback.objects.get(client=client).body) == body
+
+
+def test_idle_keepalive_connections_leave_room(live_web_server, make_client):
+    """Gupshup keeps connections open between callbacks; they must not lock out new clients.
+
+    granian's backpressure counts open connections, idle ones included, so a limit as low as
+    the thread count made a new connection wait for an old one to close.
+    """
+    client = make_client("Crowded client")
+    address = urlparse(live_web_server.base_url)
+    idle = []
+    try:
+        for _ in range(8):
+            sock = socket.create_connection((address.hostname, address.port), timeout=10)
+            idle.append(sock)
+            sock.sendall(post_without_content_type(client.callback_path, b"[]"))
+            assert sock.recv(64).startswith(b"HTTP/1.1 200")
+
+        body = json.dumps([enterprise_event(unique_message_id(), "DELIVERED")]).encode()
+        status_lines = send_raw(live_web_server.base_url,
+                                [post_without_content_type(client.callback_path, body)])
+    finally:
+        for sock in idle:
+            sock.close()
+
+    assert status_lines == [b"HTTP/1.1 200 OK"]
+    assert Message.objects.filter(client=client, status="SUCCESS").count() == 1
