@@ -5,9 +5,12 @@ Called by `make run` after the virtual environment exists. It prepares var/ (gen
 Prometheus folder, emulator state), creates the database and migrates it, creates demo data when
 the database has no client, starts every process, and stops them all on Ctrl-C or when one dies.
 
-Environment: DLR_HOST and DLR_PORT (web server, default 127.0.0.1:8000), DATABASE_URL,
-REDIS_URL, DLR_DEMO_TRAFFIC_RATE (new demo messages per second, default 5; 0 disables the
-traffic generator), DLR_EMULATOR_LOGIN_PORT and DLR_EMULATOR_API_PORT (default 9101 and 9102).
+The web server is granian, started as `python -m dlr_project.server`.
+
+Environment: DLR_HOST and DLR_PORT (web server, default 127.0.0.1:8000; DLR_HOST must be an IP
+address, because granian binds no host names), DATABASE_URL, REDIS_URL, DLR_DEMO_TRAFFIC_RATE
+(new demo messages per second, default 5; 0 disables the traffic generator),
+DLR_EMULATOR_LOGIN_PORT and DLR_EMULATOR_API_PORT (default 9101 and 9102).
 """
 import logging
 import os
@@ -108,8 +111,11 @@ class Supervisor:
             try:
                 process.wait(timeout=max(0.1, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
-                logger.warning("%s did not stop in time; killing it", name)
-                process.kill()
+                # Each child leads its own process group (start_new_session), so this also
+                # kills the worker processes that granian and Celery started.
+                logger.warning("%s did not stop in time; killing its process group", name)
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
 
 
 def clean(database_url: str) -> int:
@@ -179,10 +185,11 @@ def run_processes(supervisor, env, run_env, host, port, login_port, api_port) ->
                          "--responsys-user", "demo", "--responsys-password", emulator_password,
                          capture=True)
 
-    gunicorn_args = [PYTHON, "-m", "gunicorn", "dlr_project.wsgi", "--bind", f"{host}:{port}"]
-    if (ROOT / "dlr_project" / "gunicorn.conf.py").exists():
-        gunicorn_args += ["--config", "dlr_project/gunicorn.conf.py"]
-    supervisor.start("web (gunicorn)", gunicorn_args)
+    # dlr_project.server reads the rest of its settings (WEB_CONCURRENCY, DLR_BLOCKING_THREADS,
+    # DLR_LOG_LEVEL, DLR_ACCESS_LOG) from the environment the supervisor passes on.
+    bind_host = f"[{host}]" if ":" in host else host
+    supervisor.start("web (granian)", [PYTHON, "-m", "dlr_project.server"],
+                     extra_env={"DLR_BIND": f"{bind_host}:{port}"})
     supervisor.start("Celery worker", [PYTHON, "-m", "celery", "-A", "dlr_project", "worker",
                                        "--loglevel", "INFO", "--concurrency", "2"])
     supervisor.start("Celery beat", [PYTHON, "-m", "celery", "-A", "dlr_project", "beat",
