@@ -1,11 +1,14 @@
 #!/usr/bin/env python
 """Compare gunicorn with granian as the webhook's server, alternating runs on the same data.
 
-A benchmark, not a test. granian (a Rust HTTP server with a WSGI interface) is not a project
-dependency: install it first with `.venv/bin/pip install granian==2.8.9`. The script uses the
-database of bench/webhook_throughput.py (run that once first so that it exists and is
-migrated), starts both servers with the webhook fast path, and runs wrk against each in turn:
+A benchmark, not a test. The script uses the database of bench/webhook_throughput.py (run that
+once first so that it exists and is migrated) and starts both servers as production does:
+gunicorn with dlr_project/gunicorn.conf.py, granian (a Rust HTTP server with a WSGI interface)
+with `python -m dlr_project.server`. Both route webhook requests through the fast path and write
+their access log to stdout, which goes to /dev/null. It runs wrk against each in turn:
 single-event v3 bodies and 20-event enterprise batches, --rounds times, --duration seconds each.
+granian gets 2 workers and 4 blocking threads unless WEB_CONCURRENCY and DLR_BLOCKING_THREADS
+set other values. gunicorn reads its settings from the same environment.
 
 Usage: .venv/bin/python bench/webhook_server_ab.py [--duration 15] [--rounds 2]
 """
@@ -22,14 +25,6 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
-GRANIAN_APP = '''
-import os
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dlr_project.settings")
-from django.core.wsgi import get_wsgi_application
-_django = get_wsgi_application()
-from callbacks.views import WebhookFastPath
-application = WebhookFastPath(_django)
-'''
 
 
 def load_throughput_module():
@@ -72,13 +67,9 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--database", default="dlr_bench_webhook")
     args = parser.parse_args()
-    granian = Path(PYTHON).with_name("granian")
-    if not granian.exists():
-        raise SystemExit("granian is not installed: .venv/bin/pip install granian==2.8.9")
 
     throughput = load_throughput_module()
     folder = Path(tempfile.mkdtemp(prefix="webhook-ab-"))
-    (folder / "granian_app.py").write_text(GRANIAN_APP)
     prometheus = folder / "prometheus"
     prometheus.mkdir()
     env = {**os.environ, "DATABASE_URL": f"postgres://root@127.0.0.1:5432/{args.database}",
@@ -86,7 +77,7 @@ def main() -> None:
            "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
            "DJANGO_SETTINGS_MODULE": "dlr_project.settings",
            "PROMETHEUS_MULTIPROC_DIR": str(prometheus),
-           "PYTHONPATH": f"{folder}:{ROOT}"}
+           "PYTHONPATH": str(ROOT)}
     path = callback_path(env)
     servers = {
         "gunicorn": (8301, subprocess.Popen(
@@ -95,9 +86,11 @@ def main() -> None:
             cwd=ROOT, env={**env, "DLR_BIND": "127.0.0.1:8301"},
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)),
         "granian": (8302, subprocess.Popen(
-            [str(granian), "--interface", "wsgi", "--host", "127.0.0.1", "--port", "8302",
-             "--workers", "2", "--blocking-threads", "4", "--no-ws", "granian_app:application"],
-            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)),
+            [PYTHON, "-m", "dlr_project.server"], cwd=ROOT,
+            env={**env, "DLR_BIND": "127.0.0.1:8302",
+                 "WEB_CONCURRENCY": os.environ.get("WEB_CONCURRENCY", "2"),
+                 "DLR_BLOCKING_THREADS": os.environ.get("DLR_BLOCKING_THREADS", "4")},
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)),
     }
     time.sleep(6)
     try:

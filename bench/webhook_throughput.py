@@ -1,25 +1,31 @@
 #!/usr/bin/env python
-"""Benchmark the Gupshup webhook behind gunicorn, against a COPY ceiling and a DRF baseline.
+"""Benchmark the Gupshup webhook behind its web server, against a COPY ceiling and a DRF baseline.
 
 A benchmark, not a test: it takes several minutes and prints numbers to compare with the
 targets in docs/benchmarks.md. It
 
 1. recreates the database `dlr_bench_webhook` (override with --database) and migrates it;
-2. starts gunicorn as production does (`dlr_project/gunicorn.conf.py`, workers and worker class
-   from the environment: WEB_CONCURRENCY, DLR_WORKER_CLASS, DLR_WORKER_THREADS);
+2. starts the web server that --server names, as production does:
+   - granian (the default): `python -m dlr_project.server`, with WEB_CONCURRENCY and
+     DLR_BLOCKING_THREADS from the environment;
+   - gunicorn: `dlr_project/gunicorn.conf.py`, with WEB_CONCURRENCY, DLR_WORKER_CLASS and
+     DLR_WORKER_THREADS from the environment;
 3. drives it over loopback with wrk (Debian package `wrk`) and a generated Lua script, every
    request with new message ids, for --duration seconds per scenario:
    - batch: 20-event enterprise arrays at full load, then at half of the measured rate;
    - single: single-event v3 bodies at full load, then at half of the measured rate;
    - baseline: the batch scenario against bench/webhook_baseline.py (ModelSerializer, one
-     INSERT per event) on a second gunicorn started with bench/webhook_settings.py;
+     INSERT per event) on a second server of the same kind, started with
+     bench/webhook_settings.py;
 4. measures the ceiling: PostgreSQL COPY of the same events into the same tables;
 5. prints events/s, requests/s, p50/p99 latency and errors per scenario.
 
-Usage: .venv/bin/python bench/webhook_throughput.py [--duration 60] [--connections 32]
-       [--scenarios batch,single,baseline,copy] [--database dlr_bench_webhook]
+Usage: .venv/bin/python bench/webhook_throughput.py [--server granian|gunicorn]
+       [--duration 60] [--connections 32] [--scenarios batch,single,baseline,copy]
+       [--database dlr_bench_webhook]
 """
 import argparse
+import importlib.metadata
 import io
 import json
 import os
@@ -113,7 +119,7 @@ class LoadResult:
     p90_ms: float
     p99_ms: float
     max_ms: float
-    # CPU seconds spent during the run by gunicorn, by PostgreSQL (this database's backends and
+    # CPU seconds spent during the run by the web server, by PostgreSQL (this database's backends and
     # the server's own background processes) and by wrk.
     cpu_web: float = 0.0
     cpu_database: float = 0.0
@@ -193,7 +199,9 @@ def count_rows(database_url: str) -> dict[str, int]:
                               "callbacks_rawcallback", "callbacks_quarantinedevent")}
 
 
-# --- Gunicorn -----------------------------------------------------------------------------------
+# --- Web server ---------------------------------------------------------------------------------
+
+SERVERS = ("granian", "gunicorn")
 
 
 def free_port() -> int:
@@ -202,13 +210,25 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def start_gunicorn(env: dict, port: int, log_folder: Path) -> subprocess.Popen:
+def start_server(server: str, env: dict, port: int, log_folder: Path) -> subprocess.Popen:
+    """Start granian or gunicorn in its own process group and wait until it accepts connections.
+
+    The process group lets CpuMeter count the server's workers and lets stop() end them all.
+    """
+    error_log = log_folder / "error.log"
     env = {**env, "DLR_BIND": f"127.0.0.1:{port}",
-           "DLR_ACCESS_LOG": env.get("DLR_ACCESS_LOG", str(log_folder / "access.log")),
-           "DLR_ERROR_LOG": str(log_folder / "error.log")}
-    process = subprocess.Popen(
-        [PYTHON, "-m", "gunicorn", "dlr_project.wsgi", "--config", "dlr_project/gunicorn.conf.py"],
-        cwd=ROOT, env=env, start_new_session=True)
+           "DLR_ACCESS_LOG": env.get("DLR_ACCESS_LOG", str(log_folder / "access.log"))}
+    if server == "granian":
+        # granian writes its own log lines to stdout and Django's go to stderr.
+        with open(error_log, "ab") as output:
+            process = subprocess.Popen([PYTHON, "-m", "dlr_project.server"], cwd=ROOT, env=env,
+                                       stdout=output, stderr=subprocess.STDOUT,
+                                       start_new_session=True)
+    else:
+        process = subprocess.Popen(
+            [PYTHON, "-m", "gunicorn", "dlr_project.wsgi", "--config",
+             "dlr_project/gunicorn.conf.py"],
+            cwd=ROOT, env={**env, "DLR_ERROR_LOG": str(error_log)}, start_new_session=True)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
@@ -216,10 +236,10 @@ def start_gunicorn(env: dict, port: int, log_folder: Path) -> subprocess.Popen:
                 return process
         except OSError:
             if process.poll() is not None:
-                raise SystemExit(f"gunicorn exited; see {log_folder / 'error.log'}")
+                raise SystemExit(f"{server} exited; see {error_log}")
             time.sleep(0.2)
     stop(process)
-    raise SystemExit("gunicorn did not listen within 60 s")
+    raise SystemExit(f"{server} did not listen within 60 s; see {error_log}")
 
 
 def stop(process: subprocess.Popen) -> None:
@@ -406,20 +426,35 @@ def client_id_for(database_url: str) -> int:
 # --- Main ---------------------------------------------------------------------------------------
 
 
-def describe_machine(database_url: str) -> str:
+def describe_machine(database_url: str, server: str) -> str:
     cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text()
                 .splitlines() if line.startswith("model name")), platform.processor())
     with psycopg.connect(database_url) as connection:
         version = connection.execute("SHOW server_version").fetchone()[0]
         commit = connection.execute("SHOW synchronous_commit").fetchone()[0]
+    return (f"{os.cpu_count()} x {cpu}, Python {platform.python_version()}, PostgreSQL {version} "
+            f"(synchronous_commit={commit}), {describe_server(server)}")
+
+
+def describe_server(server: str) -> str:
+    """Return the server's name, version and the settings it will run with."""
+    version = importlib.metadata.version(server)
+    if server == "granian":
+        sys.path.insert(0, str(ROOT))
+        from dlr_project.server import ServerSettings
+
+        settings = ServerSettings.from_environment()
+        return (f"granian {version} (workers={settings.workers}, "
+                f"blocking_threads={settings.blocking_threads})")
     settings = {name: os.environ.get(name, "(default)") for name in
                 ("WEB_CONCURRENCY", "DLR_WORKER_CLASS", "DLR_WORKER_THREADS")}
-    return (f"{os.cpu_count()} x {cpu}, Python {platform.python_version()}, PostgreSQL {version} "
-            f"(synchronous_commit={commit}), gunicorn {settings}")
+    return f"gunicorn {version} {settings}"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--server", choices=SERVERS, default="granian",
+                        help="web server to run the webhook under (default granian)")
     parser.add_argument("--duration", type=int, default=60, help="seconds per scenario")
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--scenarios", default="batch,single,baseline,copy")
@@ -438,7 +473,7 @@ def main() -> None:
     env = django_env(database_url, "dlr_project.settings",
                      {"PROMETHEUS_MULTIPROC_DIR": str(metrics_folder)})
     token = migrate_and_create_client(env)
-    print(describe_machine(database_url), flush=True)
+    print(describe_machine(database_url, args.server), flush=True)
     print(f"wrk: 2 threads, {args.connections} connections, {args.duration} s per run; "
           f"logs in {folder}", flush=True)
 
@@ -447,7 +482,7 @@ def main() -> None:
     url = f"http://127.0.0.1:{port}"
     path = f"/callbacks/gupshup/{token}/"
     if scenarios & {"batch", "single"}:
-        server = start_gunicorn(env, port, folder)
+        server = start_server(args.server, env, port, folder)
         meter = CpuMeter(server, args.admin_url, args.database)
         try:
             if "batch" in scenarios:
@@ -463,7 +498,7 @@ def main() -> None:
     if "baseline" in scenarios:
         baseline_env = django_env(database_url, "bench.webhook_settings",
                                   {"PROMETHEUS_MULTIPROC_DIR": str(metrics_folder)})
-        server = start_gunicorn(baseline_env, port, folder)
+        server = start_server(args.server, baseline_env, port, folder)
         meter = CpuMeter(server, args.admin_url, args.database)
         try:
             results += run_scenario("baseline-drf-batch-20", url, f"/baseline/gupshup/{token}/",
