@@ -22,7 +22,6 @@ more than executing them for a small batch.
 Rows are inserted in (client, message id) order so that concurrent statements lock messages in
 the same order and cannot deadlock.
 """
-import base64
 import json
 import logging
 import re
@@ -123,20 +122,22 @@ def _message_upsert_set_clause() -> str:
 def _store_sql() -> str:
     return f"""
 WITH req AS MATERIALIZED (
-  -- One row per callback of the group, each with its raw callback id.
-  SELECT r.*, nextval(pg_get_serial_sequence('callbacks_rawcallback', 'id')) AS raw_id
+  -- One row per callback of the group, each with its raw callback id. The bodies come as a
+  -- bytea array in binary format, which PostgreSQL does not have to parse.
+  SELECT r.*, b.body, nextval(pg_get_serial_sequence('callbacks_rawcallback', 'id')) AS raw_id
   FROM json_to_recordset(%(requests)s::json) AS r(
     req int, client_id bigint, received_at timestamptz, method text, content_type text,
-    query_string text, body text, remote_addr inet, format text, rejected int, event_total int,
+    query_string text, remote_addr inet, format text, rejected int, event_total int,
     fallback_outcome text)
+  JOIN unnest(%(bodies)s::bytea[]) WITH ORDINALITY AS b(body, position)
+    ON b.position = r.req + 1
 ),
 input AS (
-  SELECT g.req, g.client_id, t.*
-  FROM json_to_recordset(%(events)s::json) AS g(req int, client_id bigint, events json)
-  CROSS JOIN LATERAL json_to_recordset(g.events) AS t(
-    message_id text, wa_message_id text, status text, status_key text, raw_status text,
-    cause text, error_code text, error_title text, event_time timestamptz, phone text,
-    sender text, channel text, extra text, format text, raw jsonb)
+  SELECT * FROM json_to_recordset(%(events)s::json) AS t(
+    req int, client_id bigint, message_id text, wa_message_id text, status text,
+    status_key text, raw_status text, cause text, error_code text, error_title text,
+    event_time timestamptz, phone text, sender text, channel text, extra text, format text,
+    raw jsonb)
 ),
 resolved AS (
   -- An event that carries only the WhatsApp id joins the message that already has that id.
@@ -215,7 +216,7 @@ raw AS (
     id, client_id, received_at, method, content_type, query_string, body, remote_addr, format,
     outcome, event_count, duplicate_count, rejected_count)
   SELECT c.raw_id, c.client_id, c.received_at, c.method, c.content_type, c.query_string,
-         decode(c.body, 'base64'), c.remote_addr, c.format,
+         c.body, c.remote_addr, c.format,
          CASE
            WHEN c.rejected > 0 AND c.stored = 0 AND c.event_total = 0 THEN 'quarantined'
            WHEN c.rejected > 0 THEN 'partial'
@@ -270,22 +271,21 @@ def _fallback_outcome(result: ParseResult) -> str:
     return RawCallback.Outcome.EMPTY
 
 
-def _event_rows(result: ParseResult) -> tuple[list[dict], list[RejectedEvent], str]:
-    """Return the events as rows, every event that must be quarantined, and the rows as JSON.
+def _event_rows(result: ParseResult) -> tuple[list[dict], list[RejectedEvent]]:
+    """Return the events as rows for the statement, and every event that must be quarantined.
 
     Almost every value arrives as clean text, so the rows are first built without _clean. If
     their JSON shows a NUL character or a lone surrogate, which PostgreSQL text cannot hold,
-    they are built again with every value cleaned.
+    they are built again with every value cleaned. orjson writes 20 rows in microseconds.
     """
     rows, rejected = _build_event_rows(result, clean=_cut)
     try:
-        rows_json = orjson.dumps(rows).decode()
+        needs_cleaning = "\\u0000" in orjson.dumps(rows).decode()
     except TypeError:
-        rows_json = None
-    if rows_json is None or "\\u0000" in rows_json:
+        needs_cleaning = True
+    if needs_cleaning:
         rows, rejected = _build_event_rows(result, clean=_clean)
-        rows_json = _json_param(rows)
-    return rows, rejected, rows_json
+    return rows, rejected
 
 
 def _cut(value: str, limit: int | None = None) -> str:
@@ -356,8 +356,6 @@ class _PendingCallback:
     fallback_outcome: str
     rows: list[dict]
     rejected: list[RejectedEvent]
-    # The rows as JSON, written once by _event_rows.
-    rows_json: str
 
 
 def store_callback(client_id: int, request: RequestInfo, result: ParseResult) -> StoreResult:
@@ -368,9 +366,9 @@ def store_callback(client_id: int, request: RequestInfo, result: ParseResult) ->
     that other threads of this process store at the same moment (callbacks.commit_group).
     Inside an outer transaction the statement joins it under a savepoint.
     """
-    rows, rejected, rows_json = _event_rows(result)
+    rows, rejected = _event_rows(result)
     pending = _PendingCallback(client_id, request, result.format, _fallback_outcome(result),
-                               rows, rejected, rows_json)
+                               rows, rejected)
     if connection.in_atomic_block:
         # A savepoint keeps the caller's transaction usable if the statement fails.
         with transaction.atomic():
@@ -400,22 +398,24 @@ def _store_many(callbacks: Sequence[_PendingCallback]) -> list[StoreResult]:
             "method": request.method,
             "content_type": _clean(request.content_type, 200),
             "query_string": _clean(request.query_string),
-            "body": base64.b64encode(request.body).decode("ascii"),
             "remote_addr": request.remote_addr,
             "format": callback.result_format,
             "rejected": len(callback.rejected),
             "event_total": len(callback.rows),
             "fallback_outcome": callback.fallback_outcome,
         })
-        events.append(f'{{"req":{index},"client_id":{callback.client_id},'
-                      f'"events":{callback.rows_json}}}')
+        for row in callback.rows:
+            row["req"] = index
+            row["client_id"] = callback.client_id
+        events.extend(callback.rows)
         rejected_events.extend(
             {"req": index, "raw": _quarantined_text(item.raw), "reason": _clean(item.reason)}
             for item in callback.rejected)
 
     rows = _execute_prepared(_store_sql(), {
         "requests": _json_param(requests),
-        "events": "[" + ",".join(events) + "]",
+        "bodies": [callback.request.body for callback in callbacks],
+        "events": _json_param(events),
         "rejected_events": _json_param(rejected_events),
         "now": timezone.now(),
     })
@@ -441,15 +441,10 @@ def _join_whatsapp_ids_across(callbacks: Sequence[_PendingCallback]) -> None:
     if not gupshup_id:
         return
     for callback in callbacks:
-        changed = False
         for row in callback.rows:
             if row["message_id"] == row["wa_message_id"]:
-                joined = gupshup_id.get((callback.client_id, row["message_id"]))
-                if joined is not None:
-                    row["message_id"] = joined
-                    changed = True
-        if changed:
-            callback.rows_json = _json_param(callback.rows)
+                row["message_id"] = gupshup_id.get((callback.client_id, row["message_id"]),
+                                                   row["message_id"])
 
 
 # psycopg prepares a statement only when the connection's threshold is not None; Django sets
