@@ -11,7 +11,7 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 
-from .fields import EncryptedTextField
+from .fields import EncryptedTextField, PlainJSONField
 
 STATUS_CHOICES = [
     ("SENT", "Sent"),
@@ -312,7 +312,7 @@ class StatusEvent(models.Model):
     channel = models.CharField(max_length=20, blank=True)
     extra = models.TextField(blank=True)
     format = models.CharField(max_length=20)
-    raw = models.JSONField(default=dict)
+    raw = PlainJSONField(default=dict)
     # No database constraint: retention deletes raw callbacks and events in separate batches.
     # No index either: nothing looks events up by raw callback, and every insert would pay for it.
     raw_callback = models.ForeignKey(

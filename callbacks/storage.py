@@ -137,7 +137,7 @@ input AS (
     req int, client_id bigint, message_id text, wa_message_id text, status text,
     status_key text, raw_status text, cause text, error_code text, error_title text,
     event_time timestamptz, phone text, sender text, channel text, extra text, format text,
-    raw jsonb)
+    raw json)
 ),
 resolved AS (
   -- An event that carries only the WhatsApp id joins the message that already has that id.

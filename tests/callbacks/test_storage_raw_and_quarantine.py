@@ -1,5 +1,6 @@
 """Every request is kept raw with its outcome; bad events are quarantined, good ones stored."""
 import json
+from datetime import datetime, timezone
 
 import pytest
 
@@ -123,3 +124,21 @@ def test_unknown_json_shape_is_quarantined(post_callback):
     assert raw.outcome == RawCallback.Outcome.QUARANTINED
     assert raw.format == "unknown"
     assert "unknown shape" in QuarantinedEvent.objects.get().reason
+
+
+def test_event_raw_round_trips_through_json_column(gupshup_client):
+    from django.db import connection
+
+    raw = {"externalId": "4820193746501-1", "nested": {"list": [1, "two", None]},
+           "text": "नमस्ते ✓", "big": 12345678901234567890}
+    event = StatusEvent.objects.create(
+        client=gupshup_client, message_id="4820193746501-1", status_key="SENT",
+        event_time=datetime(2024, 7, 22, tzinfo=timezone.utc), format="enterprise", raw=raw)
+
+    event.refresh_from_db()
+
+    assert event.raw == raw
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_typeof(raw)::text FROM callbacks_statusevent WHERE id = %s",
+                       [event.id])
+        assert cursor.fetchone()[0] == "json"
