@@ -19,7 +19,7 @@ Outcome = TypeVar("Outcome")
 
 
 class _Entry(Generic[Item, Outcome]):
-    __slots__ = ("item", "size", "finished", "outcome", "error")
+    __slots__ = ("item", "size", "finished", "outcome", "error", "wakeup")
 
     def __init__(self, item: Item, size: int):
         self.item = item
@@ -27,6 +27,10 @@ class _Entry(Generic[Item, Outcome]):
         self.finished = False
         self.outcome: Outcome | None = None
         self.error: BaseException | None = None
+        # Held until the entry is finished or its thread becomes the leader. One lock per
+        # entry wakes exactly that thread, where a shared condition would wake every waiter.
+        self.wakeup = threading.Lock()
+        self.wakeup.acquire()
 
 
 class CommitGroup(Generic[Item, Outcome]):
@@ -45,31 +49,41 @@ class CommitGroup(Generic[Item, Outcome]):
         self.store_many = store_many
         self.max_size = max_size
         self.split_on = split_on
-        self._condition = threading.Condition()
+        self._mutex = threading.Lock()
         self._queue: list[_Entry] = []
         self._leader_running = False
 
     def submit(self, item: Item, size: int = 1) -> Outcome:
         """Store `item` in the next group and return its outcome; raise its error."""
         entry = _Entry(item, size)
-        with self._condition:
+        with self._mutex:
             self._queue.append(entry)
-            while not entry.finished:
-                if self._leader_running:
-                    self._condition.wait()
-                    continue
-                self._leader_running = True
-                group = self._take_group()
-                self._condition.release()
-                try:
-                    self._run(group)
-                finally:
-                    self._condition.acquire()
-                    self._leader_running = False
-                    self._condition.notify_all()
+            waits = self._leader_running
+            self._leader_running = True
+        if waits:
+            # Woken when a leader has stored the entry, or when the entry is first in the
+            # queue as the leader hands over.
+            entry.wakeup.acquire()
+        if not entry.finished:
+            self._lead()
         if entry.error is not None:
             raise entry.error
         return entry.outcome
+
+    def _lead(self) -> None:
+        """Store the oldest queued entries (this thread's own first), then hand over."""
+        with self._mutex:
+            group = self._take_group()
+        try:
+            self._run(group)
+        finally:
+            with self._mutex:
+                successor = self._queue[0] if self._queue else None
+                self._leader_running = successor is not None
+            for finished in group:
+                finished.wakeup.release()
+            if successor is not None:
+                successor.wakeup.release()
 
     def _take_group(self) -> list[_Entry]:
         """Remove queued entries up to max_size from the queue, oldest first."""
