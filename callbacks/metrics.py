@@ -4,6 +4,7 @@ Under gunicorn every worker is a process, so PROMETHEUS_MULTIPROC_DIR must point
 folder shared by the workers (`make run` sets it); /metrics then adds up all workers.
 """
 import os
+from functools import lru_cache
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest, multiprocess,
@@ -27,6 +28,18 @@ CALLBACK_LATENCY = Histogram(
     "dlr_callback_latency_seconds", "Time from request to response in the webhook.",
     buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
 )
+
+
+@lru_cache(maxsize=64)
+def callbacks_received(format_name: str):
+    """Return the CALLBACKS_RECEIVED child for a format; `labels()` takes a lock per call."""
+    return CALLBACKS_RECEIVED.labels(format_name)
+
+
+@lru_cache(maxsize=64)
+def events_stored(status: str):
+    """Return the EVENTS_STORED child for a status."""
+    return EVENTS_STORED.labels(status)
 
 
 def render_latest() -> tuple[bytes, str]:

@@ -33,7 +33,7 @@ from functools import lru_cache
 import orjson
 import psycopg
 from django.conf import settings
-from django.db import OperationalError, connection, transaction
+from django.db import DEFAULT_DB_ALIAS, OperationalError, connection, connections, transaction
 from django.utils import timezone
 
 from .commit_group import CommitGroup
@@ -122,15 +122,15 @@ def _message_upsert_set_clause() -> str:
 def _store_sql() -> str:
     return f"""
 WITH req AS MATERIALIZED (
-  -- One row per callback of the group, each with its raw callback id. The bodies come as a
-  -- bytea array in binary format, which PostgreSQL does not have to parse.
-  SELECT r.*, b.body, nextval(pg_get_serial_sequence('callbacks_rawcallback', 'id')) AS raw_id
+  -- One row per callback of the group, each with its raw callback id. The bodies come
+  -- concatenated in one binary bytea parameter, which PostgreSQL does not have to parse, and
+  -- each callback gives its start (1-based) and length in it.
+  SELECT r.*, substring(%(bodies)s::bytea FROM r.body_start FOR r.body_length) AS body,
+         nextval(pg_get_serial_sequence('callbacks_rawcallback', 'id')) AS raw_id
   FROM json_to_recordset(%(requests)s::json) AS r(
     req int, client_id bigint, received_at timestamptz, method text, content_type text,
     query_string text, remote_addr inet, format text, rejected int, event_total int,
-    fallback_outcome text)
-  JOIN unnest(%(bodies)s::bytea[]) WITH ORDINALITY AS b(body, position)
-    ON b.position = r.req + 1
+    fallback_outcome text, body_start int, body_length int)
 ),
 input AS (
   SELECT * FROM json_to_recordset(%(events)s::json) AS t(
@@ -389,9 +389,12 @@ def _store_many(callbacks: Sequence[_PendingCallback]) -> list[StoreResult]:
     if len(callbacks) > 1:
         _join_whatsapp_ids_across(callbacks)
     requests, events, rejected_events = [], [], []
+    body_start = 1
     for index, callback in enumerate(callbacks):
         request = callback.request
         requests.append({
+            "body_start": body_start,
+            "body_length": len(request.body),
             "req": index,
             "client_id": callback.client_id,
             "received_at": request.received_at,
@@ -404,6 +407,7 @@ def _store_many(callbacks: Sequence[_PendingCallback]) -> list[StoreResult]:
             "event_total": len(callback.rows),
             "fallback_outcome": callback.fallback_outcome,
         })
+        body_start += len(request.body)
         for row in callback.rows:
             row["req"] = index
             row["client_id"] = callback.client_id
@@ -414,7 +418,7 @@ def _store_many(callbacks: Sequence[_PendingCallback]) -> list[StoreResult]:
 
     rows = _execute_prepared(_store_sql(), {
         "requests": _json_param(requests),
-        "bodies": [callback.request.body for callback in callbacks],
+        "bodies": b"".join(callback.request.body for callback in callbacks),
         "events": _json_param(events),
         "rejected_events": _json_param(rejected_events),
         "now": timezone.now(),
@@ -462,25 +466,27 @@ def _execute_prepared(sql: str, params: dict) -> list[tuple]:
     safe: a failed statement wrote nothing, and one that committed just before its connection
     broke has its events counted as duplicates the second time.
     """
-    reused = connection.connection is not None
+    # `connection` is a proxy that looks up this thread's wrapper on every attribute access.
+    database = connections[DEFAULT_DB_ALIAS]
+    reused = database.connection is not None
     try:
-        return _run_prepared(sql, params)
+        return _run_prepared(database, sql, params)
     except OperationalError as error:
-        if not reused or connection.in_atomic_block:
+        if not reused or database.in_atomic_block:
             raise
         logger.warning("database connection failed (%s); retrying the callback once on a new "
                        "connection", str(error).strip())
-        connection.close()
-        return _run_prepared(sql, params)
+        database.close()
+        return _run_prepared(database, sql, params)
 
 
-def _run_prepared(sql: str, params: dict) -> list[tuple]:
+def _run_prepared(database, sql: str, params: dict) -> list[tuple]:
     native_sql, names = _native_placeholders(sql)
-    connection.ensure_connection()
-    pg_connection = connection.connection
+    database.ensure_connection()
+    pg_connection = database.connection
     if pg_connection.prepare_threshold is None:
         pg_connection.prepare_threshold = _EXPLICIT_ONLY
-    with connection.wrap_database_errors, psycopg.RawCursor(pg_connection) as cursor:
+    with database.wrap_database_errors, psycopg.RawCursor(pg_connection) as cursor:
         cursor.execute(native_sql, [params[name] for name in names], prepare=True)
         return cursor.fetchall()
 

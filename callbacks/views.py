@@ -61,6 +61,14 @@ class GupshupCallbackView(APIView):
         request.accepted_renderer = _JSON_RENDERER
         request.accepted_media_type = _JSON_RENDERER.media_type
 
+    @property
+    def default_response_headers(self):
+        # DRF adds an Allow header to every response. Gupshup reads no header, so only OPTIONS,
+        # the one request that asks which methods exist, gets it.
+        if self.request.method == "OPTIONS":
+            return super().default_response_headers
+        return {}
+
     def get(self, request, token):
         return self._receive(request, token)
 
@@ -179,7 +187,7 @@ def _handle(http_request, token):
 
     info = _request_info(http_request, body, remote_addr)
     result = parse_callback(body, info.content_type, http_request.GET, info.method)
-    metrics.CALLBACKS_RECEIVED.labels(result.format).inc()
+    metrics.callbacks_received(result.format).inc()
     return _store(client.id, info, result)
 
 
@@ -246,7 +254,7 @@ def _keep_after_unexpected_error(http_request, token):
 
 def _count(stored) -> None:
     for status, count in stored.stored_by_status.items():
-        metrics.EVENTS_STORED.labels(status).inc(count)
+        metrics.events_stored(status).inc(count)
     if stored.duplicates:
         metrics.DUPLICATE_EVENTS.inc(stored.duplicates)
     if stored.rejected:
@@ -255,17 +263,18 @@ def _count(stored) -> None:
 
 def _read_body(http_request) -> bytes | None:
     """Return the body, or None when it is over the configured size."""
+    max_bytes = settings.CALLBACK_MAX_BODY_BYTES
     try:
         declared = int(http_request.META.get("CONTENT_LENGTH") or 0)
     except ValueError:
         declared = 0
-    if declared > settings.CALLBACK_MAX_BODY_BYTES:
+    if declared > max_bytes:
         return None
     try:
         body = http_request.body
     except RequestDataTooBig:
         return None
-    if len(body) > settings.CALLBACK_MAX_BODY_BYTES:
+    if len(body) > max_bytes:
         return None
     return body
 
