@@ -12,7 +12,7 @@ Environment:
   DLR_BIND              IP address and port to listen on, IPv6 in brackets
                         (default 127.0.0.1:8000)
   WEB_CONCURRENCY       worker processes (default: one per CPU core)
-  DLR_BLOCKING_THREADS  Python threads per worker that run requests (default 2)
+  DLR_BLOCKING_THREADS  Python threads per worker that run requests (default 12)
   DLR_ACCESS_LOG        access log path, "-" for stdout, empty to disable (default "-")
   DLR_LOG_LEVEL         granian log level (default info)
 """
@@ -164,7 +164,10 @@ class ServerSettings:
         return cls(
             host=host, port=port,
             workers=_positive_int(environ, "WEB_CONCURRENCY", os.cpu_count() or 1),
-            blocking_threads=_positive_int(environ, "DLR_BLOCKING_THREADS", 2),
+            # Webhook threads spend most of their time waiting for a statement, and callbacks
+            # queued behind a running statement share the next one (callbacks.commit_group),
+            # so a worker needs many more threads than cores.
+            blocking_threads=_positive_int(environ, "DLR_BLOCKING_THREADS", 12),
             log_level=_log_level(environ.get("DLR_LOG_LEVEL") or "info"),
         )
 

@@ -170,8 +170,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = CALLBACK_MAX_BODY_BYTES
 # After a token rotation, the previous token keeps working for this many hours.
 CALLBACK_TOKEN_GRACE_HOURS = env_int("DLR_CALLBACK_TOKEN_GRACE_HOURS", 72)
 # Callbacks that arrive together in one web process share one statement and commit
-# (callbacks.commit_group), up to this many events per statement. 0 stores each on its own.
-CALLBACK_GROUP_MAX_EVENTS = env_int("DLR_CALLBACK_GROUP_MAX_EVENTS", 2000)
+# (callbacks.commit_group), up to this many events per statement. A larger statement delays
+# every request in it. 0 stores each callback on its own.
+CALLBACK_GROUP_MAX_EVENTS = env_int("DLR_CALLBACK_GROUP_MAX_EVENTS", 200)
 # When set, /metrics answers only requests with `Authorization: Bearer <this token>`.
 METRICS_TOKEN = env_str("DLR_METRICS_TOKEN", "")
 
