@@ -9,6 +9,9 @@ arrives alone is stored at once, so grouping adds no delay when the service is q
 a request waits at most for the statement ahead of it.
 
 Every request still returns only after the statement that contains its callback has committed.
+
+NOTE: no statement timeout is set, so a statement that hangs (on a lock, say) holds every request
+queued behind it in that worker, not only its own callbacks.
 """
 import threading
 from collections.abc import Callable, Sequence
