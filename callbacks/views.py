@@ -2,8 +2,9 @@
 
 Gupshup never reads an error body, so the webhook returns 200 for everything it has committed,
 including bodies it could not parse, which are kept and quarantined for replay. It returns 404
-for an unknown token, 403 for an address outside the client's allowlist, 413 for an oversized
-body and 503 when the database is unavailable, so that Gupshup retries.
+for an unknown token, 403 for an address outside the client's allowlist (the body is still
+quarantined), 413 for an oversized body and 503 when the database is unavailable, so that
+Gupshup retries.
 """
 import hmac
 import io
@@ -177,6 +178,7 @@ def _handle(http_request, token):
     if not client.allows(remote_addr):
         logger.warning("callback for client %s returned 403: address %s not in the allowlist",
                        client.id, remote_addr)
+        _keep_refused_body(client.id, http_request, remote_addr)
         return _json({"detail": "Address not allowed."}, status=403)
 
     body = _read_body(http_request)
@@ -189,6 +191,26 @@ def _handle(http_request, token):
     result = parse_callback(body, info.content_type, http_request.GET, info.method)
     metrics.callbacks_received(result.format).inc()
     return _store(client.id, info, result)
+
+
+def _keep_refused_body(client_id, http_request, remote_addr: str | None) -> None:
+    """Quarantine the body of a refused request, so that it can be replayed.
+
+    When Gupshup's addresses change, every callback is refused until the allowlist is updated;
+    the kept bodies are what an admin replays then.
+    """
+    body = _read_body(http_request)
+    if body is None:
+        return
+    info = _request_info(http_request, body, remote_addr)
+    try:
+        raw_id = store_unparsed(client_id, info, f"address {remote_addr} is not in the "
+                                                 f"client's IP allowlist")
+    except DatabaseError:
+        logger.exception("refused callback for client %s could not be kept", client_id)
+        return
+    metrics.QUARANTINED_EVENTS.inc()
+    logger.info("refused callback %s for client %s kept in quarantine", raw_id, client_id)
 
 
 def _request_info(http_request, body: bytes, remote_addr: str | None) -> RequestInfo:

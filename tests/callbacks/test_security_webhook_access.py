@@ -9,7 +9,8 @@ from django.test import Client as HttpClient
 from django.utils import timezone
 
 from callbacks import tokens
-from callbacks.models import Client, RawCallback, new_callback_token
+from callbacks.models import Client, QuarantinedEvent, RawCallback, StatusEvent, new_callback_token
+from callbacks.storage import replay_raw_callback
 
 from .conftest import enterprise_event, unique_message_id
 
@@ -78,7 +79,22 @@ def test_address_outside_allowlist_returns_403(client, make_client):
                            content_type="application/json")
 
     assert response.status_code == 403
-    assert RawCallback.objects.count() == 0
+    assert not StatusEvent.objects.exists()
+
+
+def test_refused_body_is_quarantined_for_replay(client, make_client):
+    strict = make_client("Strict", ip_allowlist="10.0.0.0/8")
+
+    client.post(strict.callback_path, data=one_event(), content_type="application/json")
+
+    raw = RawCallback.objects.get(client=strict)
+    assert raw.outcome == RawCallback.Outcome.QUARANTINED
+    quarantined = QuarantinedEvent.objects.get(raw_callback=raw)
+    assert "127.0.0.1" in quarantined.reason
+    assert "allowlist" in quarantined.reason
+    stored = replay_raw_callback(raw)
+    assert stored.stored == 1
+    assert StatusEvent.objects.filter(client=strict).count() == 1
 
 
 def test_ipv6_address_in_the_allowlist_is_accepted(client, make_client):
