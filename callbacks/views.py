@@ -65,7 +65,7 @@ class GupshupCallbackView(APIView):
     @property
     def default_response_headers(self):
         # DRF adds an Allow header to every response. Gupshup reads no header, so only OPTIONS,
-        # the one request that asks which methods exist, gets it.
+        # the request that lists the allowed methods, gets it.
         if self.request.method == "OPTIONS":
             return super().default_response_headers
         return {}
@@ -178,7 +178,7 @@ def _handle(http_request, token):
     if not client.allows(remote_addr):
         logger.warning("callback for client %s returned 403: address %s not in the allowlist",
                        client.id, remote_addr)
-        _keep_refused_body(client.id, http_request, remote_addr)
+        _quarantine_rejected_body(client.id, http_request, remote_addr)
         return _json({"detail": "Address not allowed."}, status=403)
 
     body = _read_body(http_request)
@@ -193,11 +193,11 @@ def _handle(http_request, token):
     return _store(client.id, info, result)
 
 
-def _keep_refused_body(client_id, http_request, remote_addr: str | None) -> None:
-    """Quarantine the body of a refused request, so that it can be replayed.
+def _quarantine_rejected_body(client_id, http_request, remote_addr: str | None) -> None:
+    """Quarantine the body of a rejected request, so that it can be replayed.
 
-    When Gupshup's addresses change, every callback is refused until the allowlist is updated;
-    the kept bodies are what an admin replays then.
+    When Gupshup's addresses change, every callback is rejected until the allowlist is updated,
+    and an admin replays the quarantined bodies then.
     """
     body = _read_body(http_request)
     if body is None:
@@ -207,10 +207,10 @@ def _keep_refused_body(client_id, http_request, remote_addr: str | None) -> None
         raw_id = store_unparsed(client_id, info, f"address {remote_addr} is not in the "
                                                  f"client's IP allowlist")
     except DatabaseError:
-        logger.exception("refused callback for client %s could not be kept", client_id)
+        logger.exception("rejected callback for client %s could not be quarantined", client_id)
         return
     metrics.QUARANTINED_EVENTS.inc()
-    logger.info("refused callback %s for client %s kept in quarantine", raw_id, client_id)
+    logger.info("rejected callback %s for client %s quarantined", raw_id, client_id)
 
 
 def _request_info(http_request, body: bytes, remote_addr: str | None) -> RequestInfo:
