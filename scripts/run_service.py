@@ -17,6 +17,7 @@ import os
 import secrets
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -160,6 +161,13 @@ def main() -> int:
         "PYTHONUNBUFFERED": "1",
     }
 
+    busy = busy_port_message([(host, port, "DLR_PORT"), ("127.0.0.1", login_port,
+                                                           "DLR_EMULATOR_LOGIN_PORT"),
+                              ("127.0.0.1", api_port, "DLR_EMULATOR_API_PORT")])
+    if busy:
+        logger.error("%s", busy)
+        return 1
+
     ensure_database(database_url)
     manage(env, "migrate", "--noinput", "-v", "0")
     manage(env, "collectstatic", "--noinput", "-v", "0")
@@ -169,6 +177,23 @@ def main() -> int:
         return run_processes(supervisor, env, run_env, host, port, login_port, api_port)
     finally:
         supervisor.stop_all()
+
+
+def busy_port_message(addresses: list[tuple[str, str, str]]) -> str | None:
+    """Return an error message for the first address already in use, else None.
+
+    Checked before anything starts, so that a busy port stops `make run` with the setting to
+    change instead of a traceback from one process and the others killed mid-start.
+    """
+    for host, port, setting in addresses:
+        try:
+            with socket.create_server((host, int(port))):
+                pass
+        except OSError as error:
+            reason = os.strerror(error.errno) if error.errno else str(error)
+            return (f"cannot listen on {host}:{port} ({reason}); stop the process that uses it "
+                    f"or set {setting} to a free port")
+    return None
 
 
 def run_processes(supervisor, env, run_env, host, port, login_port, api_port) -> int:
