@@ -168,7 +168,7 @@ def test_access_line_masks_token_and_counts_bytes():
     assert TOKEN not in line
     match = ACCESS_LINE.fullmatch(line)
     assert match, line
-    assert match["request"] == f"POST /callbacks/gupshup/{MASK}/?externalId=7 HTTP/1.1"
+    assert match["request"] == f"POST /callbacks/gupshup/{MASK}/?{MASK} HTTP/1.1"
     assert match["status"] == "201"
     assert match["size"] == "11"
 

@@ -43,10 +43,19 @@ def test_mask_removes_the_token(line):
 
 
 def test_mask_keeps_the_rest_of_the_line():
-    line = f"127.0.0.1 \"POST /callbacks/gupshup/{TOKEN}/?a=1 HTTP/1.1\" 200 12"
+    line = f"127.0.0.1 \"POST /callbacks/gupshup/{TOKEN}/ HTTP/1.1\" 200 12"
 
     assert conf.mask_callback_tokens(line) == (
-        f"127.0.0.1 \"POST /callbacks/gupshup/{conf.MASK}/?a=1 HTTP/1.1\" 200 12")
+        f"127.0.0.1 \"POST /callbacks/gupshup/{conf.MASK}/ HTTP/1.1\" 200 12")
+
+
+def test_mask_hides_the_event_in_a_query_string():
+    line = f"GET /callbacks/gupshup/{TOKEN}/?externalId=1&phoneNo=917887038175 HTTP/1.1"
+
+    masked = conf.mask_callback_tokens(line)
+
+    assert masked == f"GET /callbacks/gupshup/{conf.MASK}/?{conf.MASK} HTTP/1.1"
+    assert "917887038175" not in masked
 
 
 def test_mask_leaves_other_paths_alone():
