@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import signal
 import threading
 
@@ -32,7 +33,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help="port of the API host returned by login as endPoint")
     parser.add_argument("--state", required=True, help="path of the SQLite state file")
     parser.add_argument("--user", action="append", default=[], metavar="NAME:PASSWORD",
-                        help="API user that may log in; repeat for several users")
+                        help="API user that may log in; repeat for several users. Users can "
+                             f"also come from {USERS_VARIABLE}, one NAME:PASSWORD per line, "
+                             "which keeps passwords out of the process list")
 
     parser.add_argument("--token-ttl", type=float, default=defaults.token_ttl,
                         help="token lifetime in seconds (default 7200)")
@@ -99,6 +102,14 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
     return settings
 
 
+USERS_VARIABLE = "RESPONSYS_EMULATOR_USERS"
+
+
+def users_from_environment() -> list[str]:
+    return [line.strip() for line in os.environ.get(USERS_VARIABLE, "").splitlines()
+            if line.strip()]
+
+
 def parse_users(specs: list[str]) -> dict[str, str]:
     users = {}
     for spec in specs:
@@ -121,7 +132,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         settings = settings_from_args(args)
         faults = [parse_fault_spec(spec) for spec in args.fault]
-        users = parse_users(args.user)
+        users = parse_users(args.user + users_from_environment())
     except ValueError as error:
         parser.error(str(error))
     storage = Storage(args.state)

@@ -26,6 +26,8 @@ from urllib.parse import quote
 
 import requests
 
+from .cli import USERS_VARIABLE
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 STARTUP_TIMEOUT_SECONDS = 15.0
 STOP_TIMEOUT_SECONDS = 10.0
@@ -144,14 +146,15 @@ class EmulatorProcess:
         arguments = [sys.executable, "-m", "responsys_emulator", "--host", self.host,
                      "--login-port", str(self.login_port), "--api-port", str(self.api_port),
                      "--state", str(self.state_path)]
-        for name, password in self.users.items():
-            arguments += ["--user", f"{name}:{password}"]
         return arguments + flag_arguments(self.flags)
 
     def _launch(self) -> None:
         environment = dict(os.environ)
         environment["PYTHONPATH"] = os.pathsep.join(
             filter(None, [str(PROJECT_ROOT), environment.get("PYTHONPATH")]))
+        # Through the environment, as `make run` does, so no password shows in the process list.
+        environment[USERS_VARIABLE] = "\n".join(
+            f"{name}:{password}" for name, password in self.users.items())
         with open(self.log_path, "ab") as log_file:
             self.process = subprocess.Popen(self.command(), stdout=log_file,
                                             stderr=subprocess.STDOUT, env=environment)

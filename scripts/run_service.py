@@ -203,8 +203,7 @@ def run_processes(supervisor, env, run_env, host, port, login_port, api_port) ->
     supervisor.start("Responsys emulator", [
         PYTHON, "-m", "responsys_emulator", "--host", "127.0.0.1", "--login-port", login_port,
         "--api-port", api_port, "--state", str(VAR / "emulator.sqlite3"),
-        "--user", f"demo:{emulator_password}",
-    ])
+    ], extra_env={"RESPONSYS_EMULATOR_USERS": f"demo:{emulator_password}"})
     emulator_login_url = f"http://127.0.0.1:{login_port}"
     demo_report = manage(env, "setup_demo", "--responsys-login-url", emulator_login_url,
                          "--responsys-user", "demo", "--responsys-password", emulator_password,

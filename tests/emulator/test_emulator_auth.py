@@ -167,3 +167,13 @@ def test_login_throttled_after_ten_per_minute(emulator):
     assert statuses[:10] == [200] * 10
     assert statuses[10] == 400
     assert session.login().json()["errorCode"] == "API_LIMIT_EXCEEDED"
+
+
+def test_users_from_environment_join_command_line_users(monkeypatch):
+    from responsys_emulator.cli import USERS_VARIABLE, parse_users, users_from_environment
+
+    monkeypatch.setenv(USERS_VARIABLE, "demo:pass:with:colons\n\n  second:other  \n")
+
+    users = parse_users(["cli:secret"] + users_from_environment())
+
+    assert users == {"cli": "secret", "demo": "pass:with:colons", "second": "other"}
