@@ -5,8 +5,9 @@ of its events, and under load that fixed part is most of a single-event callback
 first request thread that finds no statement running becomes the leader: it stores its own
 callback together with every callback queued at that moment, in one statement, then wakes the
 others. Requests that arrive while a statement runs queue for the next one. A callback that
-arrives alone is stored at once, so grouping adds no delay when the service is quiet; under load
-a request waits at most for the statement ahead of it.
+arrives alone is stored at once, so grouping adds no delay when the service is quiet. Under load
+a request waits for the statement ahead of it, and for more than one only when the queue holds
+more events than a group may take.
 
 Every request still returns only after the statement that contains its callback has committed.
 
@@ -40,10 +41,10 @@ class CommitGroup(Generic[Item, Outcome]):
     """Run `store_many` for the items that threads submit at the same time.
 
     `store_many(items)` returns one outcome per item, in order, or raises for the whole group.
-    When a group of several items fails, each item is stored again on its own, so that one bad
-    callback cannot fail the requests that happened to share its statement.
-    `split_on(error)` decides whether a failed group is worth storing item by item (a rejected
-    value) or not (the database is unavailable, and every item would fail again).
+    When a group of several items fails and `split_on(error)` is true (a rejected value, say),
+    each item is stored again on its own, so one bad callback fails only its own request. When
+    it is false (the database is unavailable, so every item would fail again), every item gets
+    the error.
     `max_size` bounds the total size (events) of one group; a single larger item still runs.
     """
 
@@ -90,13 +91,13 @@ class CommitGroup(Generic[Item, Outcome]):
 
     def _take_group(self) -> list[_Entry]:
         """Remove queued entries up to max_size from the queue, oldest first."""
-        taken, total = 0, 0
+        count, total_size = 0, 0
         for entry in self._queue:
-            if taken and total + entry.size > self.max_size:
+            if count and total_size + entry.size > self.max_size:
                 break
-            taken += 1
-            total += entry.size
-        group, self._queue = self._queue[:taken], self._queue[taken:]
+            count += 1
+            total_size += entry.size
+        group, self._queue = self._queue[:count], self._queue[count:]
         return group
 
     def _run(self, group: list[_Entry]) -> None:

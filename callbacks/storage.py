@@ -19,8 +19,9 @@ BEGIN or COMMIT of its own, and Gupshup gets 200 only once the statement has com
 prepared once per connection (server-side binding), because planning this many CTEs costs
 more than executing them for a small batch.
 
-Rows are inserted in (client, message id) order so that concurrent statements lock messages in
-the same order and cannot deadlock.
+Rows are inserted in (client, message id) order, so concurrent statements lock messages in the
+same order and do not deadlock each other (tests/callbacks/test_storage_concurrency.py races
+them on real threads).
 """
 import json
 import logging
@@ -373,14 +374,16 @@ def store_callback(client_id: int, request: RequestInfo, result: ParseResult) ->
         # A savepoint keeps the caller's transaction usable if the statement fails.
         with transaction.atomic():
             return _store_many([pending])[0]
-    if settings.CALLBACK_GROUP_MAX_EVENTS <= 0:
+    max_events = settings.CALLBACK_GROUP_MAX_EVENTS
+    if max_events <= 0:
         return _store_many([pending])[0]
-    return _commit_group().submit(pending, size=max(len(rows), 1))
+    return _commit_group(max_events).submit(pending, size=max(len(rows), 1))
 
 
-@lru_cache(maxsize=1)
-def _commit_group() -> CommitGroup:
-    return CommitGroup(_store_many, max_size=settings.CALLBACK_GROUP_MAX_EVENTS,
+@lru_cache(maxsize=4)
+def _commit_group(max_events: int) -> CommitGroup:
+    """Return this process's group for the configured size, which tests may change."""
+    return CommitGroup(_store_many, max_size=max_events,
                        split_on=lambda error: not isinstance(error, OperationalError))
 
 

@@ -204,13 +204,10 @@ def _quarantine_rejected_body(client_id, http_request, remote_addr: str | None) 
         return
     info = _request_info(http_request, body, remote_addr)
     try:
-        raw_id = store_unparsed(client_id, info, f"address {remote_addr} is not in the "
-                                                 f"client's IP allowlist")
+        _store_quarantined(client_id, info,
+                           f"address {remote_addr} is not in the client's IP allowlist")
     except DatabaseError:
         logger.exception("rejected callback for client %s could not be quarantined", client_id)
-        return
-    metrics.QUARANTINED_EVENTS.inc()
-    logger.info("rejected callback %s for client %s quarantined", raw_id, client_id)
 
 
 def _request_info(http_request, body: bytes, remote_addr: str | None) -> RequestInfo:
@@ -247,14 +244,20 @@ def _store(client_id, info, result):
 
 def _quarantine_body(client_id, info, reason: str):
     try:
-        raw_id = store_unparsed(client_id, info, reason)
+        raw_id = _store_quarantined(client_id, info, reason)
     except DatabaseError:
         logger.exception("callback for client %s returned 503: storing the quarantined body "
                          "failed", client_id)
         return _unavailable()
+    return _json({"status": "quarantined", "callback": raw_id})
+
+
+def _store_quarantined(client_id, info, reason: str) -> int:
+    """Keep a whole body in quarantine, count and log it; raise DatabaseError if it fails."""
+    raw_id = store_unparsed(client_id, info, reason)
     metrics.QUARANTINED_EVENTS.inc()
     logger.warning("callback %s for client %s quarantined whole: %s", raw_id, client_id, reason)
-    return _json({"status": "quarantined", "callback": raw_id})
+    return raw_id
 
 
 def _keep_after_unexpected_error(http_request, token):

@@ -111,7 +111,7 @@ def _response_size(headers, result) -> str:
 
 
 def access_logger_from_environment() -> logging.Logger | None:
-    """Return the access logger that DLR_ACCESS_LOG asks for, or None when it is disabled."""
+    """Return the access logger that DLR_ACCESS_LOG configures, or None when it is disabled."""
     destination = os.environ.get("DLR_ACCESS_LOG", "-")
     if not destination:
         return None

@@ -173,7 +173,7 @@ CALLBACK_TOKEN_GRACE_HOURS = env_int("DLR_CALLBACK_TOKEN_GRACE_HOURS", 72)
 # (callbacks.commit_group), up to this many events per statement. A larger statement delays
 # every request in it. 0 stores each callback on its own.
 CALLBACK_GROUP_MAX_EVENTS = env_int("DLR_CALLBACK_GROUP_MAX_EVENTS", 200)
-# When set, /metrics answers only requests with `Authorization: Bearer <this token>`.
+# When set, /metrics serves only requests with `Authorization: Bearer <this token>`.
 METRICS_TOKEN = env_str("DLR_METRICS_TOKEN", "")
 
 # --- Celery --------------------------------------------------------------------------------------

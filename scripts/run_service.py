@@ -161,9 +161,11 @@ def main() -> int:
         "PYTHONUNBUFFERED": "1",
     }
 
-    busy = busy_port_message([(host, port, "DLR_PORT"), ("127.0.0.1", login_port,
-                                                           "DLR_EMULATOR_LOGIN_PORT"),
-                              ("127.0.0.1", api_port, "DLR_EMULATOR_API_PORT")])
+    busy = busy_port_message([
+        (host, port, "DLR_PORT"),
+        ("127.0.0.1", login_port, "DLR_EMULATOR_LOGIN_PORT"),
+        ("127.0.0.1", api_port, "DLR_EMULATOR_API_PORT"),
+    ])
     if busy:
         logger.error("%s", busy)
         return 1

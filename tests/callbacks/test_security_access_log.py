@@ -136,7 +136,7 @@ def test_token_absent_from_every_server_log(live_web_server, make_client):
         requests.get(f"{base_url}/callbacks/gupshup/{token}/",
                      params={"externalId": unique_message_id(), "eventType": "READ"},
                      timeout=10),
-        # Not the webhook's URL pattern, so Django's URL resolver answers it.
+        # Not the webhook's URL pattern, so Django's URL resolver handles it.
         requests.post(f"{base_url}/callbacks/gupshup/{token}/extra/", json=body, timeout=10),
         requests.post(f"{base_url}/callbacks/gupshup/{token}x/", json=body, timeout=10),
     ]
