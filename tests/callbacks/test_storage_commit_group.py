@@ -20,9 +20,9 @@ def pending(client, body: bytes, remote_addr="203.0.113.7", content_type="applic
         method="POST", content_type=content_type, query_string="", body=body,
         remote_addr=remote_addr, received_at=datetime.now(timezone.utc))
     result = parse_callback(body, content_type, {}, "POST")
-    rows, rejected = storage._event_rows(result)
+    rows, raws, rejected = storage._event_rows(result)
     return storage._PendingCallback(client.id, request, result.format,
-                                    storage._fallback_outcome(result), rows, rejected)
+                                    storage._fallback_outcome(result), rows, raws, rejected)
 
 
 def json_body(value) -> bytes:
