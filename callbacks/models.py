@@ -236,9 +236,11 @@ class Message(models.Model):
     # client row. Deleting a client still cascades, because Django does that itself.
     client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="messages",
                                db_index=False, db_constraint=False)
-    message_id = models.CharField(max_length=200)
-    wa_message_id = models.CharField(max_length=200, blank=True)
-    phone = models.CharField(max_length=32, blank=True)
+    # Ids and phone numbers compare byte by byte (collation "C"): they have no language order,
+    # and the unique index on every insert compares them several times.
+    message_id = models.CharField(max_length=200, db_collation="C")
+    wa_message_id = models.CharField(max_length=200, blank=True, db_collation="C")
+    phone = models.CharField(max_length=32, blank=True, db_collation="C")
     sender = models.CharField(max_length=200, blank=True)
     channel = models.CharField(max_length=20, default="WHATSAPP")
     extra = models.TextField(blank=True)
@@ -297,11 +299,12 @@ class StatusEvent(models.Model):
     # No index or database constraint of its own, for the same reason as Message.client.
     client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="status_events",
                                db_index=False, db_constraint=False)
-    message_id = models.CharField(max_length=200)
+    # Byte order for the columns of the unique index, as in Message.
+    message_id = models.CharField(max_length=200, db_collation="C")
     wa_message_id = models.CharField(max_length=200, blank=True)
     status = models.CharField(max_length=20, choices=STATUS_CHOICES, null=True, blank=True)
     # The mapped status, or the raw status for events outside the six: the duplicate key.
-    status_key = models.CharField(max_length=100)
+    status_key = models.CharField(max_length=100, db_collation="C")
     raw_status = models.CharField(max_length=100, blank=True)
     cause = models.CharField(max_length=500, blank=True)
     error_code = models.CharField(max_length=50, blank=True)
