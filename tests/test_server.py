@@ -11,6 +11,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -313,59 +314,127 @@ def is_running(pid: int) -> bool:
     return state != "Z"
 
 
+class GranianProcess:
+    """granian started as deployed, on the test database and a free port, in its own group."""
+
+    def __init__(self, database_url: str, folder: Path, workers: int):
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self.base_url = f"http://127.0.0.1:{self.port}"
+        self.output_log = folder / "output.log"
+        env = {**os.environ, "DATABASE_URL": database_url,
+               "DJANGO_SETTINGS_MODULE": "dlr_project.settings_test",
+               "DLR_BIND": f"127.0.0.1:{self.port}", "WEB_CONCURRENCY": str(workers),
+               "DLR_ACCESS_LOG": str(folder / "access.log")}
+        # Its own process group, so that cleanup after a failure also reaches the workers,
+        # which granian does not stop when its main process is killed.
+        with open(self.output_log, "wb") as output:
+            self.process = subprocess.Popen([sys.executable, "-m", "dlr_project.server"],
+                                            cwd=ROOT, env=env, stdout=output,
+                                            stderr=subprocess.STDOUT, start_new_session=True)
+        self.workers = set()
+
+    def wait_until_serving(self, workers: int) -> None:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                assert requests.get(f"{self.base_url}/healthz", timeout=5).status_code == 200
+                break
+            except requests.ConnectionError:
+                assert self.process.poll() is None, self.output_log.read_text()
+                assert time.monotonic() < deadline, "granian did not answer in 30 s"
+                time.sleep(0.2)
+        self.workers = wait_for_workers(self.process.pid, workers)
+
+    def kill(self) -> None:
+        try:
+            os.killpg(self.process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        self.process.wait()
+
+
 # The mark makes pytest-django create the test database, which the server uses.
 @pytest.mark.django_db(transaction=True)
 def test_sigterm_stops_server_with_code_0(django_db_setup, django_db_blocker, tmp_path):
     with django_db_blocker.unblock():
         database_url = _test_database_url()
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    output_log = tmp_path / "output.log"
-    env = {**os.environ, "DATABASE_URL": database_url,
-           "DJANGO_SETTINGS_MODULE": "dlr_project.settings_test",
-           "DLR_BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": "2",
-           "DLR_ACCESS_LOG": str(tmp_path / "access.log")}
-    # Its own process group, so that cleanup after a failure also reaches the workers, which
-    # granian does not stop when its main process is killed.
-    with open(output_log, "wb") as output:
-        server = subprocess.Popen([sys.executable, "-m", "dlr_project.server"], cwd=ROOT,
-                                  env=env, stdout=output, stderr=subprocess.STDOUT,
-                                  start_new_session=True)
+    server = GranianProcess(database_url, tmp_path, workers=2)
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                assert requests.get(f"http://127.0.0.1:{port}/healthz",
-                                    timeout=5).status_code == 200
-                break
-            except requests.ConnectionError:
-                assert server.poll() is None, output_log.read_text()
-                assert time.monotonic() < deadline, "granian did not answer in 30 s"
-                time.sleep(0.2)
-        workers = wait_for_workers(server.pid, 2)
+        server.wait_until_serving(workers=2)
         # An idle keep-alive connection must not hold up the shutdown.
-        idle = socket.create_connection(("127.0.0.1", port), timeout=5)
+        idle = socket.create_connection(("127.0.0.1", server.port), timeout=5)
         idle.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
         assert idle.recv(64).startswith(b"HTTP/1.1 200")
 
         started = time.monotonic()
-        server.send_signal(signal.SIGTERM)
-        code = server.wait(timeout=10)
+        server.process.send_signal(signal.SIGTERM)
+        code = server.process.wait(timeout=10)
         elapsed = time.monotonic() - started
-        running_workers = [pid for pid in workers if is_running(pid)]
+        running_workers = [pid for pid in server.workers if is_running(pid)]
         idle.close()
     finally:
-        try:
-            os.killpg(server.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        server.wait()
+        server.kill()
 
     assert code == 0
     assert elapsed < 5, f"stopping took {elapsed:.1f} s"
     assert running_workers == []
-    assert "Granian shutdown completed" in output_log.read_text()
+    assert "Granian shutdown completed" in server.output_log.read_text()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_sigterm_lets_a_callback_in_flight_finish(django_db_setup, django_db_blocker, tmp_path,
+                                                   make_client):
+    """A callback whose statement is still waiting when a deploy stops the server gets 200."""
+    import psycopg
+
+    from callbacks.models import Message
+
+    client = make_client("In flight")
+    with django_db_blocker.unblock():
+        database_url = _test_database_url()
+    server = GranianProcess(database_url, tmp_path, workers=1)
+    responses = []
+    try:
+        server.wait_until_serving(workers=1)
+        with psycopg.connect(database_url) as blocker:
+            # The callback's statement waits for this lock, so the request is still in flight
+            # when the signal comes.
+            blocker.execute("LOCK TABLE callbacks_message IN SHARE MODE")
+            sender = threading.Thread(target=lambda: responses.append(requests.post(
+                f"{server.base_url}{client.callback_path}", timeout=30,
+                json=[{"externalId": "in-flight-1", "eventType": "DELIVERED",
+                       "eventTs": 1_721_650_000_000, "destAddr": "447700900123"}])))
+            sender.start()
+            wait_for_lock_wait(database_url)
+            server.process.send_signal(signal.SIGTERM)
+            time.sleep(1)
+            still_running = server.process.poll() is None
+            blocker.rollback()
+        sender.join(timeout=30)
+        code = server.process.wait(timeout=10)
+    finally:
+        server.kill()
+
+    assert still_running, "granian stopped before its request in flight had an answer"
+    assert [response.status_code for response in responses] == [200]
+    assert responses[0].json()["stored"] == 1
+    assert Message.objects.filter(client=client, message_id="in-flight-1").exists()
+    assert code == 0
+
+
+def wait_for_lock_wait(database_url: str) -> None:
+    """Wait until a backend of the database is waiting for a table lock."""
+    import psycopg
+
+    deadline = time.monotonic() + 10
+    with psycopg.connect(database_url, autocommit=True) as observer:
+        while not observer.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                " AND wait_event_type = 'Lock'").fetchone()[0]:
+            assert time.monotonic() < deadline, "the callback never waited for the lock"
+            time.sleep(0.05)
 
 
 def wait_for_workers(parent: int, count: int) -> set[int]:
