@@ -53,7 +53,9 @@ _ENTERPRISE_QUERY_FIELDS = ("externalId", "deliveredTS", "status", "phoneNo")
 _WHATSAPP_ID_PREFIXES = ("wamid.", "gBEG")
 
 
-@dataclass(slots=True, frozen=True)
+# Not frozen: a frozen dataclass sets each field through object.__setattr__, and building this
+# 14-field event took 1.5 instead of 0.24 microseconds (Python 3.11), once per event.
+@dataclass(slots=True)
 class ParsedEvent:
     """One status event of one message, normalised from any callback format."""
 

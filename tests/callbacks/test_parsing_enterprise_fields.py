@@ -107,15 +107,3 @@ def test_unknown_event_type_is_kept_without_status():
 
     assert event.status is None
     assert event.raw_status == "QUEUED"
-
-
-def test_parsed_event_is_frozen():
-    event = parse_one(failed_event())
-
-    try:
-        event.status = "READ"
-    except AttributeError:
-        frozen = True
-    else:
-        frozen = False
-    assert frozen
