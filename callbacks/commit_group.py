@@ -11,8 +11,9 @@ more events than a group may take.
 
 Every request still returns only after the statement that contains its callback has committed.
 
-NOTE: no statement timeout is set, so a statement that hangs (on a lock, say) holds every request
-queued behind it in that worker, not only its own callbacks.
+A statement that hangs (on a lock, say) holds every request queued behind it in that worker, not
+only its own callbacks. The web servers set a PostgreSQL statement timeout (30 s by default,
+DATABASE_STATEMENT_TIMEOUT_MS), after which the group's requests get 503 and Gupshup retries.
 """
 import threading
 from collections.abc import Callable, Sequence

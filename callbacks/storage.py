@@ -488,7 +488,9 @@ def _execute_prepared(sql: str, params: dict) -> list[tuple]:
     try:
         return _run_prepared(database, sql, params)
     except OperationalError as error:
-        if not reused or database.in_atomic_block:
+        # A statement cancelled by statement_timeout would only wait as long again.
+        if not reused or database.in_atomic_block or isinstance(error.__cause__,
+                                                                 psycopg.errors.QueryCanceled):
             raise
         logger.warning("database connection failed (%s); retrying the callback once on a new "
                        "connection", str(error).strip())

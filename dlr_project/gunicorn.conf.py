@@ -13,6 +13,8 @@ Environment:
   DLR_ACCESS_LOG      access log path, "-" for stdout, empty to disable (default "-")
   DLR_ERROR_LOG       error log path (default "-", stderr)
   DLR_LOG_LEVEL       gunicorn log level (default info)
+  DATABASE_STATEMENT_TIMEOUT_MS
+                      PostgreSQL statement timeout of the workers (default 30000)
 """
 import logging
 import multiprocessing
@@ -59,6 +61,9 @@ def _env_int(name: str, default: int) -> int:
     except ValueError:
         raise SystemExit(f"{name} is invalid: expected an integer, got {raw!r}") from None
 
+
+# Read by dlr_project/settings.py in each worker, as under granian (dlr_project/server.py).
+os.environ.setdefault("DATABASE_STATEMENT_TIMEOUT_MS", "30000")
 
 bind = os.environ.get("DLR_BIND", "127.0.0.1:8000").split(",")
 workers = _env_int("WEB_CONCURRENCY", 2 * multiprocessing.cpu_count())

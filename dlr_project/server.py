@@ -15,6 +15,8 @@ Environment:
   DLR_BLOCKING_THREADS  Python threads per worker that run requests (default 12)
   DLR_ACCESS_LOG        access log path, "-" for stdout, empty to disable (default "-")
   DLR_LOG_LEVEL         granian log level (default info)
+  DATABASE_STATEMENT_TIMEOUT_MS
+                        PostgreSQL statement timeout of the web workers (default 30000)
 """
 import ipaddress
 import logging
@@ -27,6 +29,8 @@ from dataclasses import dataclass
 from dlr_project.log_masking import mask_callback_tokens
 
 ACCESS_LOGGER = "dlr.access"
+# The web workers' PostgreSQL statement timeout when DATABASE_STATEMENT_TIMEOUT_MS is not set.
+WEB_STATEMENT_TIMEOUT_MS = "30000"
 
 # Names that a WSGI server sets from the request. A process environment variable can have such a
 # name too (HTTP_PROXY is common), so these are removed only while they still hold the inherited
@@ -132,6 +136,7 @@ def access_logger_from_environment() -> logging.Logger | None:
 def build_application() -> ServedApplication:
     """Build Django's WSGI application with the webhook fast path, as granian serves it."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dlr_project.settings")
+    os.environ.setdefault("DATABASE_STATEMENT_TIMEOUT_MS", WEB_STATEMENT_TIMEOUT_MS)
     from django.core.wsgi import get_wsgi_application
 
     django_application = get_wsgi_application()

@@ -91,6 +91,15 @@ DATABASES = {
 DATABASES["default"].setdefault("OPTIONS", {})
 # A request that cannot reach PostgreSQL within this time gets 503 instead of hanging.
 DATABASES["default"]["OPTIONS"].setdefault("connect_timeout", env_int("DATABASE_CONNECT_TIMEOUT", 5))
+# PostgreSQL cancels a statement that runs or waits for a lock longer than this (0: no limit).
+# The web servers default it to 30 s (dlr_project/server.py, gunicorn.conf.py), so that a
+# webhook statement stuck behind a lock returns 503 and Gupshup retries. Celery tasks and
+# migrations keep no limit.
+DATABASE_STATEMENT_TIMEOUT_MS = env_int("DATABASE_STATEMENT_TIMEOUT_MS", 0)
+if DATABASE_STATEMENT_TIMEOUT_MS > 0:
+    _server_options = DATABASES["default"]["OPTIONS"].get("options", "")
+    DATABASES["default"]["OPTIONS"]["options"] = (
+        f"{_server_options} -c statement_timeout={DATABASE_STATEMENT_TIMEOUT_MS}".strip())
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env_str("REDIS_URL", "redis://127.0.0.1:6379/0")

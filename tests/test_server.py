@@ -317,7 +317,7 @@ def is_running(pid: int) -> bool:
 class GranianProcess:
     """granian started as deployed, on the test database and a free port, in its own group."""
 
-    def __init__(self, database_url: str, folder: Path, workers: int):
+    def __init__(self, database_url: str, folder: Path, workers: int, **extra_env: str):
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
             self.port = probe.getsockname()[1]
@@ -326,7 +326,7 @@ class GranianProcess:
         env = {**os.environ, "DATABASE_URL": database_url,
                "DJANGO_SETTINGS_MODULE": "dlr_project.settings_test",
                "DLR_BIND": f"127.0.0.1:{self.port}", "WEB_CONCURRENCY": str(workers),
-               "DLR_ACCESS_LOG": str(folder / "access.log")}
+               "DLR_ACCESS_LOG": str(folder / "access.log"), **extra_env}
         # Its own process group, so that cleanup after a failure also reaches the workers,
         # which granian does not stop when its main process is killed.
         with open(self.output_log, "wb") as output:
@@ -422,6 +422,50 @@ def test_sigterm_lets_a_callback_in_flight_finish(django_db_setup, django_db_blo
     assert responses[0].json()["stored"] == 1
     assert Message.objects.filter(client=client, message_id="in-flight-1").exists()
     assert code == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_statement_stuck_on_lock_returns_503(django_db_setup, django_db_blocker, tmp_path,
+                                             make_client):
+    """PostgreSQL cancels a webhook statement that waits too long, and Gupshup gets 503."""
+    import psycopg
+
+    from callbacks.models import Message
+
+    client = make_client("Stuck")
+    with django_db_blocker.unblock():
+        database_url = _test_database_url()
+    # One thread, so that the stuck request runs on the connection that the first request
+    # opened. A broken connection is retried once on a new one, a statement timeout is not.
+    server = GranianProcess(database_url, tmp_path, workers=1, DLR_BLOCKING_THREADS="1",
+                            DATABASE_STATEMENT_TIMEOUT_MS="1000")
+    url = f"http://127.0.0.1:{server.port}{client.callback_path}"
+
+    def event(message_id: str) -> list[dict]:
+        return [{"externalId": message_id, "eventType": "DELIVERED",
+                 "eventTs": 1_721_650_000_000, "destAddr": "447700900123"}]
+
+    try:
+        server.wait_until_serving(workers=1)
+        first = requests.post(url, json=event("before-lock"), timeout=30)
+        with psycopg.connect(database_url) as blocker:
+            blocker.execute("LOCK TABLE callbacks_message IN SHARE MODE")
+            started = time.monotonic()
+            stuck = requests.post(url, json=event("during-lock"), timeout=30)
+            elapsed = time.monotonic() - started
+            blocker.rollback()
+        retried = requests.post(url, json=event("during-lock"), timeout=30)
+    finally:
+        server.kill()
+
+    assert first.status_code == 200
+    assert stuck.status_code == 503
+    assert stuck.headers["Retry-After"] == "30"
+    assert 0.9 < elapsed < 1.9, f"answered after {elapsed:.2f} s"
+    assert "canceling statement due to statement timeout" in server.output_log.read_text()
+    assert retried.status_code == 200
+    assert retried.json()["stored"] == 1
+    assert Message.objects.filter(client=client, message_id="during-lock").count() == 1
 
 
 def wait_for_lock_wait(database_url: str) -> None:

@@ -51,3 +51,30 @@ def test_invalid_boolean_is_reported():
 
     assert result.returncode != 0
     assert "DJANGO_DEBUG must be a boolean" in result.stderr
+
+
+def database_options(**env) -> str:
+    code = ("import dlr_project.settings as s; "
+            "print(s.DATABASES['default']['OPTIONS'].get('options', '<none>'))")
+    clean = {key: value for key, value in os.environ.items()
+             if not key.startswith(("DJANGO_", "DLR_", "DATABASE_", "REDIS_", "CELERY_"))}
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
+                            text=True, env={**clean, "DJANGO_DEBUG": "true", **env})
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+def test_statement_timeout_off_by_default():
+    assert database_options() == "<none>"
+
+
+def test_statement_timeout_becomes_server_option():
+    assert database_options(DATABASE_STATEMENT_TIMEOUT_MS="1500") == "-c statement_timeout=1500"
+
+
+def test_statement_timeout_keeps_url_options():
+    options = database_options(
+        DATABASE_STATEMENT_TIMEOUT_MS="1500",
+        DATABASE_URL="postgres://root@127.0.0.1:5432/dlr?options=-c%20search_path%3Dreports")
+
+    assert options == "-c search_path=reports -c statement_timeout=1500"
