@@ -10,17 +10,19 @@ of each other, which shows the effect of a schema or statement change where the 
 noisy.
 
 Run it against the benchmark database that bench/webhook_throughput.py created. It empties
-that database's callback tables first.
+that database's callback tables first, so it runs only on a database whose name starts with
+dlr_bench.
 
   DATABASE_URL=postgres://root@127.0.0.1:5432/dlr_bench_webhook DJANGO_SECRET_KEY=x \\
       .venv/bin/python bench/webhook_statement_cost.py [--group 10] [--statements 800]
 """
 import argparse
-import json
 import os
 import sys
 import time
 from pathlib import Path
+
+from webhook_profile import enterprise_batch
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -28,16 +30,6 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dlr_project.settings")
 
 WARM_UP_STATEMENTS = 20
 EVENTS_PER_CALLBACK = 20
-
-
-def enterprise_batch(run: str, number: int) -> bytes:
-    return json.dumps([
-        {"externalId": f"{run}-{number}-{index}", "eventType": "DELIVERED",
-         "eventTs": 1_721_650_000_000 + number, "destAddr": "+447700900123",
-         "srcAddr": "447700900999", "cause": "SUCCESS", "errorCode": "000",
-         "channel": "WHATSAPP"}
-        for index in range(EVENTS_PER_CALLBACK)
-    ]).encode()
 
 
 def backend_cpu_seconds(connection) -> float:
@@ -61,6 +53,10 @@ def main() -> None:
 
     django.setup()
     from django.db import connection
+
+    if not connection.settings_dict["NAME"].startswith("dlr_bench"):
+        raise SystemExit(f"refusing to empty {connection.settings_dict['NAME']!r}: set "
+                         "DATABASE_URL to a benchmark database such as dlr_bench_webhook")
     from django.utils import timezone
 
     from callbacks import storage
@@ -76,7 +72,7 @@ def main() -> None:
     run = f"cost-{time.time_ns()}"
 
     def pending(number: int):
-        body = enterprise_batch(run, number)
+        body = enterprise_batch(run, number, EVENTS_PER_CALLBACK)
         request = storage.RequestInfo("POST", "application/json", "", body, "127.0.0.1",
                                       timezone.now())
         result = parse_callback(body, "application/json", {}, "POST")
