@@ -42,6 +42,17 @@ def test_last_sync_of_each_client_is_shown(browser, acme):
 
 
 def test_empty_range_says_why(browser, acme):
+    rebuild_all()
     page = browser.get("/?range=today").content.decode()
     assert 'id="no-data"' in page
     assert "Try a longer range or fewer filters" in page
+
+
+def test_page_before_first_refresh_says_so(browser, acme):
+    add_message(acme, "READ")
+
+    page = browser.get("/").content.decode()
+
+    assert 'id="not-counted-yet"' in page
+    assert 'id="no-data"' not in page
+    assert "reload this page in a minute" in page
