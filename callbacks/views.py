@@ -20,6 +20,7 @@ from django.core.handlers.wsgi import WSGIRequest
 from django.db import DatabaseError, OperationalError, connection
 from django.http import HttpResponse, JsonResponse
 from django.utils import timezone
+from psycopg.errors import QueryCanceled
 from rest_framework.parsers import BaseParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.views import APIView
@@ -222,8 +223,12 @@ def _request_info(http_request, body: bytes, remote_addr: str | None) -> Request
 def _store(client_id, info, result):
     try:
         stored = store_callback(client_id, info, result)
-    except OperationalError:
-        logger.exception("callback for client %s returned 503: database unavailable", client_id)
+    except OperationalError as error:
+        # PostgreSQL cancels a statement at the web servers' statement timeout or on an
+        # administrator's request. The logged exception text names which.
+        reason = ("statement cancelled" if isinstance(error.__cause__, QueryCanceled)
+                  else "database unavailable")
+        logger.exception("callback for client %s returned 503: %s", client_id, reason)
         return _unavailable()
     except DatabaseError as error:
         # A value the schema cannot hold slipped past the parser: keep the body for replay

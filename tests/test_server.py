@@ -463,7 +463,9 @@ def test_statement_stuck_on_lock_returns_503(django_db_setup, django_db_blocker,
     assert stuck.headers["Retry-After"] == "30"
     # A retry on a new connection would wait another 1.5 s.
     assert 1.4 < elapsed < 2.9, f"answered after {elapsed:.2f} s"
-    assert "canceling statement due to statement timeout" in server.output_log.read_text()
+    output = server.output_log.read_text()
+    assert "returned 503: statement cancelled" in output
+    assert "canceling statement due to statement timeout" in output
     assert retried.status_code == 200
     assert retried.json()["stored"] == 1
     assert Message.objects.filter(client=client, message_id="during-lock").count() == 1
