@@ -53,7 +53,7 @@ _ENTERPRISE_QUERY_FIELDS = ("externalId", "deliveredTS", "status", "phoneNo")
 _WHATSAPP_ID_PREFIXES = ("wamid.", "gBEG")
 
 
-# Not frozen: a frozen dataclass sets each field through object.__setattr__, and building this
+# Not frozen, because a frozen dataclass sets each field through object.__setattr__. Building this
 # 14-field event took 1.5 instead of 0.24 microseconds (Python 3.11), once per event.
 @dataclass(slots=True)
 class ParsedEvent:
@@ -195,7 +195,8 @@ def _parse_form_body(content: bytes) -> ParseResult:
     if _has_enterprise_fields(fields):
         return _parse_enterprise_query(fields)
 
-    reason = "body is neither JSON nor a form with a response field or externalId"
+    reason = ("body is neither a JSON object or array nor a form with a response field or "
+              "externalId")
     return ParseResult("invalid", rejected=[RejectedEvent(text, reason)])
 
 

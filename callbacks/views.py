@@ -130,6 +130,10 @@ class WebhookFastPath:
             response = _json({"detail": "Bad request: Host header not allowed."}, status=400)
         else:
             response = self.view(request, token=token)
+            # DRF's own responses (405 for an unsupported method, the OPTIONS metadata) are
+            # rendered by Django's handler, which this path skips.
+            if hasattr(response, "render") and callable(response.render):
+                response = response.render()
         start_response(f"{response.status_code} {response.reason_phrase}",
                        list(response.items()))
         # The content, not the response: closing a Django response sends request_finished,

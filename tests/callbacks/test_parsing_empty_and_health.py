@@ -81,7 +81,7 @@ def test_plain_text_is_invalid_and_kept():
 
     assert result.format == "invalid"
     assert result.rejected[0].raw == "hello gupshup"
-    assert "neither JSON nor a form" in result.rejected[0].reason
+    assert "neither a JSON object or array nor a form" in result.rejected[0].reason
 
 
 def test_response_that_is_not_an_array():
@@ -89,3 +89,10 @@ def test_response_that_is_not_an_array():
 
     assert result.format == "invalid"
     assert result.rejected[0].reason == "response is a JSON number, not an array of events"
+
+
+def test_bare_json_number_is_quarantined_as_not_object():
+    result = parse_callback(b"42", "application/json", {}, "POST")
+
+    assert result.format == "invalid"
+    assert "neither a JSON object or array" in result.rejected[0].reason

@@ -87,3 +87,22 @@ def test_allowed_host_header_is_served(gupshup_client):
                                            gupshup_client.callback_path, HTTP_HOST="localhost:8000")
 
     assert status == "200 OK"
+
+
+@pytest.mark.parametrize("method", ["PATCH", "DELETE"])
+def test_unsupported_method_is_405(gupshup_client, method):
+    status, headers, content = wsgi_call(WebhookFastPath(django_stand_in),
+                                         gupshup_client.callback_path, REQUEST_METHOD=method)
+
+    assert status == "405 Method Not Allowed"
+    assert "not allowed" in json.loads(content)["detail"]
+    assert RawCallback.objects.count() == 0
+
+
+def test_options_lists_allowed_methods(gupshup_client):
+    status, headers, _content = wsgi_call(WebhookFastPath(django_stand_in),
+                                          gupshup_client.callback_path, REQUEST_METHOD="OPTIONS")
+
+    assert status == "200 OK"
+    assert {"GET", "POST", "PUT"} <= {method.strip() for method in headers["Allow"].split(",")}
+    assert RawCallback.objects.count() == 0
