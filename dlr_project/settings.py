@@ -202,7 +202,6 @@ CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_TASK_DEFAULT_QUEUE", "celery")
 
 # --- Sync ---------------------------------------------------------------------------------------
 
-SYNC_DEFAULT_INTERVAL_MINUTES = env_int("DLR_SYNC_INTERVAL_MINUTES", 30)
 SYNC_BATCH_SIZE = 200
 SYNC_FAILURES_BEFORE_FLAG = env_int("DLR_SYNC_FAILURES_BEFORE_FLAG", 3)
 RESPONSYS_TIMEOUT_SECONDS = env_int("DLR_RESPONSYS_TIMEOUT_SECONDS", 30)
