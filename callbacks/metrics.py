@@ -1,7 +1,8 @@
 """Prometheus metrics of the webhook.
 
-Under gunicorn every worker is a process, so PROMETHEUS_MULTIPROC_DIR must point to an empty
-folder shared by the workers (`make run` sets it); /metrics then adds up all workers.
+Both web servers (granian and gunicorn) run several worker processes, so PROMETHEUS_MULTIPROC_DIR
+must point to an empty folder shared by the workers (`make run` sets it); /metrics then adds up
+all workers.
 """
 import os
 from functools import lru_cache
