@@ -222,7 +222,7 @@ def test_settings_defaults():
 
     assert settings.host == "127.0.0.1"
     assert settings.port == 8000
-    assert settings.workers == (os.cpu_count() or 1)
+    assert settings.workers == (os.cpu_count() or 1) + 1
     assert settings.blocking_threads == 12
     assert settings.log_level == "info"
 
