@@ -169,7 +169,7 @@ class ServerSettings:
         return cls(
             host=host, port=port,
             # Each worker runs one webhook statement at a time (callbacks.commit_group). The
-            # extra worker's Python runs while the others wait for their commits: in
+            # extra worker's Python runs while the others wait for their commits. In
             # bench/webhook_throughput.py on 2 cores, 3 workers stored about 5% more batch
             # events per second than 2 (three alternating rounds of 30 s).
             workers=_positive_int(environ, "WEB_CONCURRENCY", (os.cpu_count() or 1) + 1),
@@ -225,12 +225,24 @@ def _positive_int(environ, name: str, default: int) -> int:
     return int(raw)
 
 
+def metrics_folder_warning(environ, workers: int) -> str | None:
+    """Return a warning when several workers would each keep their own Prometheus counters."""
+    if workers > 1 and not environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        return (f"PROMETHEUS_MULTIPROC_DIR is not set, so each of the {workers} workers counts on "
+                "its own and /metrics shows only the worker that serves the request. Set it to an "
+                "empty folder shared by the workers.")
+    return None
+
+
 def main() -> None:
     from granian import Granian
     from granian.constants import Interfaces
     from granian.log import LogLevels
 
     settings = ServerSettings.from_environment()
+    warning = metrics_folder_warning(os.environ, settings.workers)
+    if warning:
+        print(f"WARNING: {warning}", file=sys.stderr, flush=True)
     server = Granian(
         "dlr_project.server:application",
         address=settings.host,

@@ -19,7 +19,7 @@ import pytest
 import requests
 
 from dlr_project.log_masking import MASK
-from dlr_project.server import ServedApplication, ServerSettings
+from dlr_project.server import ServedApplication, ServerSettings, metrics_folder_warning
 from tests.conftest import ROOT, _test_database_url
 
 TOKEN = "Zx9_secret-Token0123456789abcdefghijklmnopq"
@@ -225,6 +225,19 @@ def test_settings_defaults():
     assert settings.workers == (os.cpu_count() or 1) + 1
     assert settings.blocking_threads == 12
     assert settings.log_level == "info"
+
+
+def test_metrics_folder_warning_for_several_workers():
+    warning = metrics_folder_warning({}, workers=3)
+
+    assert warning is not None
+    assert "PROMETHEUS_MULTIPROC_DIR" in warning
+    assert "3 workers" in warning
+
+
+def test_metrics_folder_warning_not_needed():
+    assert metrics_folder_warning({}, workers=1) is None
+    assert metrics_folder_warning({"PROMETHEUS_MULTIPROC_DIR": "/tmp/metrics"}, workers=3) is None
 
 
 def test_settings_read_every_variable():
