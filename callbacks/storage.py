@@ -489,13 +489,17 @@ def _execute_prepared(sql: str, params: dict) -> list[tuple]:
         return _run_prepared(database, sql, params)
     except OperationalError as error:
         # A statement cancelled by statement_timeout would only wait as long again.
-        if not reused or database.in_atomic_block or isinstance(error.__cause__,
-                                                                 psycopg.errors.QueryCanceled):
+        if not reused or database.in_atomic_block or statement_cancelled(error):
             raise
         logger.warning("database connection failed (%s); retrying the callback once on a new "
                        "connection", str(error).strip())
         database.close()
         return _run_prepared(database, sql, params)
+
+
+def statement_cancelled(error: OperationalError) -> bool:
+    """Return whether PostgreSQL cancelled the statement (statement timeout or an administrator)."""
+    return isinstance(error.__cause__, psycopg.errors.QueryCanceled)
 
 
 def _run_prepared(database, sql: str, params: dict) -> list[tuple]:

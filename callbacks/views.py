@@ -20,14 +20,13 @@ from django.core.handlers.wsgi import WSGIRequest
 from django.db import DatabaseError, OperationalError, connection
 from django.http import HttpResponse, JsonResponse
 from django.utils import timezone
-from psycopg.errors import QueryCanceled
 from rest_framework.parsers import BaseParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.views import APIView
 
 from . import metrics
 from .parsing import parse_callback
-from .storage import RequestInfo, store_callback, store_unparsed
+from .storage import RequestInfo, statement_cancelled, store_callback, store_unparsed
 from .tokens import client_for_token
 
 logger = logging.getLogger(__name__)
@@ -230,8 +229,7 @@ def _store(client_id, info, result):
     except OperationalError as error:
         # PostgreSQL cancels a statement at the web servers' statement timeout or on an
         # administrator's request. The logged exception text names which.
-        reason = ("statement cancelled" if isinstance(error.__cause__, QueryCanceled)
-                  else "database unavailable")
+        reason = "statement cancelled" if statement_cancelled(error) else "database unavailable"
         logger.exception("callback for client %s returned 503: %s", client_id, reason)
         return _unavailable()
     except DatabaseError as error:

@@ -42,3 +42,16 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if raw is None:
         return default
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+# PostgreSQL statement timeout of web processes when DATABASE_STATEMENT_TIMEOUT_MS is not set.
+WEB_STATEMENT_TIMEOUT_MS = 30_000
+
+
+def default_web_statement_timeout() -> None:
+    """Give this web server process a statement timeout unless the environment sets one.
+
+    Both web servers call it before Django reads its settings, so Celery tasks and migrations,
+    which never call it, keep no limit.
+    """
+    os.environ.setdefault("DATABASE_STATEMENT_TIMEOUT_MS", str(WEB_STATEMENT_TIMEOUT_MS))

@@ -22,6 +22,7 @@ import os
 
 from gunicorn.glogging import Logger
 
+from dlr_project.env import default_web_statement_timeout
 from dlr_project.log_masking import MASK, mask_callback_tokens  # noqa: F401 - MASK for tests
 
 
@@ -62,8 +63,8 @@ def _env_int(name: str, default: int) -> int:
         raise SystemExit(f"{name} is invalid: expected an integer, got {raw!r}") from None
 
 
-# Read by dlr_project/settings.py in each worker, as under granian (dlr_project/server.py).
-os.environ.setdefault("DATABASE_STATEMENT_TIMEOUT_MS", "30000")
+# Set in the master, so every worker inherits it before its settings load, as under granian.
+default_web_statement_timeout()
 
 bind = os.environ.get("DLR_BIND", "127.0.0.1:8000").split(",")
 workers = _env_int("WEB_CONCURRENCY", 2 * multiprocessing.cpu_count())

@@ -26,11 +26,10 @@ import sys
 import time
 from dataclasses import dataclass
 
+from dlr_project.env import default_web_statement_timeout
 from dlr_project.log_masking import mask_callback_tokens
 
 ACCESS_LOGGER = "dlr.access"
-# The web workers' PostgreSQL statement timeout when DATABASE_STATEMENT_TIMEOUT_MS is not set.
-WEB_STATEMENT_TIMEOUT_MS = "30000"
 
 # Names that a WSGI server sets from the request. A process environment variable can have such a
 # name too (HTTP_PROXY is common), so these are removed only while they still hold the inherited
@@ -136,7 +135,7 @@ def access_logger_from_environment() -> logging.Logger | None:
 def build_application() -> ServedApplication:
     """Build Django's WSGI application with the webhook fast path, as granian serves it."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dlr_project.settings")
-    os.environ.setdefault("DATABASE_STATEMENT_TIMEOUT_MS", WEB_STATEMENT_TIMEOUT_MS)
+    default_web_statement_timeout()
     from django.core.wsgi import get_wsgi_application
 
     django_application = get_wsgi_application()

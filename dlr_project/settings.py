@@ -92,7 +92,7 @@ DATABASES["default"].setdefault("OPTIONS", {})
 # A request that cannot reach PostgreSQL within this time gets 503 instead of hanging.
 DATABASES["default"]["OPTIONS"].setdefault("connect_timeout", env_int("DATABASE_CONNECT_TIMEOUT", 5))
 # PostgreSQL cancels a statement that runs or waits for a lock longer than this (0: no limit).
-# The web servers default it to 30 s (dlr_project/server.py, gunicorn.conf.py), so that a
+# Both web servers default it to 30 s (env.default_web_statement_timeout), so that a
 # webhook statement stuck behind a lock returns 503 and Gupshup retries. Celery tasks and
 # migrations keep no limit.
 DATABASE_STATEMENT_TIMEOUT_MS = env_int("DATABASE_STATEMENT_TIMEOUT_MS", 0)
