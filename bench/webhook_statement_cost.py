@@ -47,7 +47,8 @@ def main() -> None:
     parser.add_argument("--statements", type=int, default=800)
     args = parser.parse_args()
     if args.statements <= WARM_UP_STATEMENTS:
-        raise SystemExit(f"--statements must be more than {WARM_UP_STATEMENTS}, the warm-up statements")
+        raise SystemExit(f"--statements is invalid: it must be more than {WARM_UP_STATEMENTS}, "
+                         "because the first statements only warm up")
 
     import django
 
@@ -55,8 +56,10 @@ def main() -> None:
     from django.db import connection
 
     if not connection.settings_dict["NAME"].startswith("dlr_bench"):
-        raise SystemExit(f"refusing to empty {connection.settings_dict['NAME']!r}: set "
-                         "DATABASE_URL to a benchmark database such as dlr_bench_webhook")
+        raise SystemExit(f"{connection.settings_dict['NAME']!r} is not a benchmark database, "
+                         "and this script empties its tables: set DATABASE_URL to a database "
+                         "whose name starts with dlr_bench, such as dlr_bench_webhook")
+
     from django.utils import timezone
 
     from callbacks import storage

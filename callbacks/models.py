@@ -236,8 +236,8 @@ class Message(models.Model):
     # client row. Deleting a client still cascades, because Django does that itself.
     client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="messages",
                                db_index=False, db_constraint=False)
-    # Ids and phone numbers compare byte by byte (collation "C"): they have no language order,
-    # and the unique index on every insert compares them several times.
+    # Ids and phone numbers compare byte by byte (collation "C"), because they have no language
+    # order and the unique index compares them several times on every insert.
     message_id = models.CharField(max_length=200, db_collation="C")
     wa_message_id = models.CharField(max_length=200, blank=True, db_collation="C")
     phone = models.CharField(max_length=32, blank=True, db_collation="C")

@@ -279,8 +279,7 @@ def _fallback_outcome(result: ParseResult) -> str:
 
 
 def _event_rows(result: ParseResult) -> tuple[list[dict], list[object], list[RejectedEvent]]:
-    """Return the events as rows for the statement, their raw values, and every event that
-    must be quarantined.
+    """Return the statement's event rows, their raw values, and the events to quarantine.
 
     Almost every value arrives as clean text, so the rows are first built without _clean. If
     their JSON shows a NUL character or a lone surrogate, which PostgreSQL text cannot hold,

@@ -397,7 +397,7 @@ def test_sigterm_stops_server_with_code_0(django_db_setup, django_db_blocker, tm
 
 
 @pytest.mark.django_db(transaction=True)
-def test_sigterm_lets_a_callback_in_flight_finish(django_db_setup, django_db_blocker, tmp_path,
+def test_sigterm_finishes_callback_in_flight(django_db_setup, django_db_blocker, tmp_path,
                                                    make_client):
     """A callback whose statement is still waiting when a deploy stops the server gets 200."""
     import psycopg
@@ -449,7 +449,7 @@ def test_statement_stuck_on_lock_returns_503(django_db_setup, django_db_blocker,
     with django_db_blocker.unblock():
         database_url = _test_database_url()
     # One thread, so that the stuck request runs on the connection that the first request
-    # opened. A broken connection is retried once on a new one, a statement timeout is not.
+    # opened. A broken connection is retried once on a new one, but a statement timeout is not.
     server = GranianProcess(database_url, tmp_path, workers=1, DLR_BLOCKING_THREADS="1",
                             DATABASE_STATEMENT_TIMEOUT_MS="1500")
     url = f"http://127.0.0.1:{server.port}{client.callback_path}"
